@@ -1,0 +1,6 @@
+use ordo::SubLevel;
+
+#[derive(SubLevel)]
+struct Key {}
+
+fn main() {}

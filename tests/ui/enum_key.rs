@@ -1,0 +1,9 @@
+use ordo::TopLevel;
+
+#[derive(TopLevel)]
+enum Key {
+    A,
+    B,
+}
+
+fn main() {}

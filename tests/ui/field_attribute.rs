@@ -1,0 +1,9 @@
+use ordo::TopLevel;
+
+#[derive(TopLevel)]
+struct Key {
+    #[ordo(sep = "_")]
+    city: String,
+}
+
+fn main() {}

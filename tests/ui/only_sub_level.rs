@@ -1,0 +1,13 @@
+use ordo::{SubLevel, TopLevel};
+
+#[derive(SubLevel)]
+struct Sampling {
+    frequency: String,
+}
+
+#[derive(TopLevel)]
+struct Key {
+    sampling: Sampling,
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use ordo::{SubLevel, TopLevel};
+
+#[derive(SubLevel)]
+struct Sampling {
+    frequency: String,
+}
+
+#[derive(TopLevel)]
+struct Key {
+    sampling: Sampling,
+    city: String,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ordo::TopLevel;
+
+#[derive(TopLevel)]
+struct Key(String, u32);
+
+fn main() {}

@@ -33,15 +33,10 @@
 //! ```
 
 pub use ordo_derive::{SubLevel, TopLevel};
-pub use ordo_store::keys;
-pub use ordo_store::{KeyError, SubLevel, TopLevel};
+pub use ordo_store::*;
 
-/// The arrow crate ordo's API speaks, re-exported so versions always match.
-pub use arrow;
 /// The chrono crate ordo's API speaks, re-exported so versions always match.
 pub use chrono;
-/// The parquet crate ordo's files are written with.
-pub use parquet;
 
 /// Support for the derive macros; not a public API.
 #[doc(hidden)]

@@ -1,8 +1,60 @@
 //! ordo-store: the runtime of ordo.
 //!
 //! Users depend on the `ordo` facade crate, which re-exports this crate's
-//! public items together with the derive macros.
+//! public items together with the derive macros. The modules each own one
+//! idea: [`keys`] (dataset names), [`storage`] (where bytes live),
+//! `manifest` (the commit point), `plan` (pure write decisions), `rowfile`
+//! (one Parquet row group), and [`OrderedParquetDataset`] on top.
 
+mod conform;
+mod dataset;
+mod dedup;
+mod error;
 pub mod keys;
+mod manifest;
+mod options;
+mod plan;
+mod rowfile;
+pub mod storage;
+mod value;
 
+use std::path::Path;
+
+/// The arrow crate ordo's API speaks, re-exported so versions always match.
+pub use arrow;
+pub use dataset::{
+    GcReport, OrderedParquetDataset, ReadOptions, RowGroupStats, Scan, Violation, WriteReport,
+};
+pub use error::{Error, Result};
 pub use keys::{KeyError, SubLevel, TopLevel};
+pub use options::{
+    DEFAULT_LOCK_TIMEOUT, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention, RowGroupTarget,
+    WriteOptions,
+};
+/// The parquet crate ordo's files are written with.
+pub use parquet;
+pub use value::OrderedValue;
+
+/// Writes `batch` into the dataset at `path` without a [`Store`]: opens it
+/// (creating it on the first write) and calls
+/// [`OrderedParquetDataset::write`].
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
+/// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
+/// use ordo_store::WriteOptions;
+/// let dir = tempfile::tempdir()?;
+/// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+/// # let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![1, 2]))])?;
+/// let report = ordo_store::write(dir.path().join("x"), &batch, &WriteOptions::new("ts"))?;
+/// assert_eq!(report.version, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write(
+    path: impl AsRef<Path>,
+    batch: &arrow::array::RecordBatch,
+    options: &WriteOptions,
+) -> Result<WriteReport> {
+    OrderedParquetDataset::open(path)?.write(batch, options)
+}

@@ -1,0 +1,273 @@
+//! Maintenance: garbage collection under the retention rule, removal,
+//! and `verify`, which checks every invariant of the format.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use arrow::array::Array;
+
+use super::{OrderedParquetDataset, Snapshot};
+use crate::error::{Error, Result};
+use crate::manifest::{self, LOCK_FILE, MANIFEST_DIR, Manifest, ORDO_DIR};
+use crate::options::{DEFAULT_LOCK_TIMEOUT, Retention};
+use crate::rowfile;
+use crate::value::{cmp_values, value_at};
+
+/// What a garbage collection deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GcReport {
+    /// Manifest versions deleted.
+    pub versions_deleted: Vec<u64>,
+    /// Data and temporary files deleted.
+    pub files_deleted: Vec<String>,
+}
+
+/// One broken invariant found by [`OrderedParquetDataset::verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The file concerned, relative to the dataset (or `_ordo/...`).
+    pub file: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.problem)
+    }
+}
+
+impl OrderedParquetDataset {
+    /// Deletes versions outside `retention` and the files only they used,
+    /// plus leftovers of crashed writers. Takes the writer lock.
+    pub fn gc(&self, retention: &Retention) -> Result<GcReport> {
+        let _guard = self.lock(DEFAULT_LOCK_TIMEOUT)?;
+        self.gc_locked(retention)
+    }
+
+    /// Garbage collection; the caller holds the lock.
+    ///
+    /// Versions are kept when among the last `n`, or younger than `t` by
+    /// their recorded creation time. A file lives in one contiguous run of
+    /// versions (files are never re-added), so the files to delete are
+    /// those of collected versions that the oldest kept version does not
+    /// list, plus files of ordo's naming that no committed version wrote.
+    pub(crate) fn gc_locked(&self, retention: &Retention) -> Result<GcReport> {
+        let versions = self.list_versions()?;
+        let Some(&latest) = versions.last() else {
+            return Ok(GcReport::default());
+        };
+        let keep_from = versions.len().saturating_sub(retention.versions());
+        let now = super::write::now_ms();
+        let young_ms = i64::try_from(retention.younger_than().as_millis()).unwrap_or(i64::MAX);
+        // Versions are created in time order: the collectable ones are a
+        // prefix. Find its end by walking back from the newest candidate.
+        let mut cut = 0;
+        for i in (0..keep_from).rev() {
+            let m = self.load_manifest(versions[i])?;
+            if m.is_none_or(|m| now.saturating_sub(m.created_at_ms) >= young_ms) {
+                cut = i + 1;
+                break;
+            }
+        }
+        let (collect, kept) = versions.split_at(cut);
+        let oldest_kept = self.load_manifest(kept[0])?;
+        let kept_files: HashSet<String> = oldest_kept
+            .iter()
+            .flat_map(|m| m.row_groups.iter().map(|r| r.file.clone()))
+            .collect();
+        let mut report = GcReport::default();
+        let mut doomed: Vec<String> = Vec::new();
+        let mut collected_files: HashSet<String> = HashSet::new();
+        for &v in collect {
+            if let Some(m) = self.load_manifest(v)? {
+                collected_files.extend(m.row_groups.into_iter().map(|r| r.file));
+            }
+        }
+        let names = self.storage.list(&self.prefix).map_err(self.io_error(""))?;
+        let oldest_kept_version = kept[0];
+        for name in names {
+            let Some(v) = manifest::data_file_version(&name) else {
+                continue;
+            };
+            let orphan = v > latest || (v < oldest_kept_version && !kept_files.contains(&name));
+            if (collected_files.contains(&name) && !kept_files.contains(&name)) || orphan {
+                doomed.push(name);
+            }
+        }
+        // Data files go first: a crash then leaves manifests pointing at
+        // collected files only for versions already outside retention.
+        for f in doomed {
+            self.storage
+                .delete(&self.file_path(&f))
+                .map_err(self.io_error(&f))?;
+            report.files_deleted.push(f);
+        }
+        for &v in collect {
+            let name = format!("{MANIFEST_DIR}/{}", manifest::manifest_name(v));
+            self.storage
+                .delete(&self.file_path(&name))
+                .map_err(self.io_error(&name))?;
+            report.versions_deleted.push(v);
+        }
+        let mdir = self.file_path(MANIFEST_DIR);
+        for name in self
+            .storage
+            .list(&mdir)
+            .map_err(self.io_error(MANIFEST_DIR))?
+        {
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                let path = format!("{MANIFEST_DIR}/{name}");
+                self.storage
+                    .delete(&self.file_path(&path))
+                    .map_err(self.io_error(&path))?;
+                report.files_deleted.push(path);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Removes the dataset: a tombstone version is published first, so a
+    /// crash part-way leaves a dataset that reads as removed, then every
+    /// file of the dataset is deleted. Readers still on old versions lose
+    /// their files. Files ordo did not write are left in place.
+    pub fn remove(&self, lock_timeout: Duration) -> Result<()> {
+        let _guard = self.lock(lock_timeout)?;
+        let Some(latest) = self.load_latest()? else {
+            return Ok(());
+        };
+        if !latest.removed {
+            let tomb = Manifest {
+                version: latest.version + 1,
+                created_at_ms: super::write::now_ms(),
+                row_groups: Vec::new(),
+                removed: true,
+                ..latest
+            };
+            self.publish(&tomb)?;
+        }
+        for name in self.storage.list(&self.prefix).map_err(self.io_error(""))? {
+            if manifest::data_file_version(&name).is_some() {
+                self.storage
+                    .delete(&self.file_path(&name))
+                    .map_err(self.io_error(&name))?;
+            }
+        }
+        let mdir = self.file_path(MANIFEST_DIR);
+        let mut names = self
+            .storage
+            .list(&mdir)
+            .map_err(self.io_error(MANIFEST_DIR))?;
+        // The tombstone (the newest manifest) goes last.
+        names.sort();
+        for name in names {
+            let path = format!("{MANIFEST_DIR}/{name}");
+            self.storage
+                .delete(&self.file_path(&path))
+                .map_err(self.io_error(&path))?;
+        }
+        self.storage
+            .remove_dir_if_empty(&mdir)
+            .map_err(self.io_error(MANIFEST_DIR))?;
+        self.storage
+            .delete(&self.file_path(LOCK_FILE))
+            .map_err(self.io_error(LOCK_FILE))?;
+        self.storage
+            .remove_dir_if_empty(&self.file_path(ORDO_DIR))
+            .map_err(self.io_error(ORDO_DIR))?;
+        self.storage
+            .remove_dir_if_empty(&self.prefix)
+            .map_err(self.io_error(""))?;
+        self.set_current(None);
+        Ok(())
+    }
+
+    /// Checks every invariant of the version this handle sees and returns
+    /// the violations (empty when all hold): each listed file exists, has
+    /// the manifest's size, row count and schema, is sorted on the ordered
+    /// column with the recorded min and max, and row groups are strictly
+    /// increasing (`max[i] < min[i+1]`). Reads every file.
+    pub fn verify(&self) -> Result<Vec<Violation>> {
+        let Some(snapshot) = self.snapshot() else {
+            return Ok(Vec::new());
+        };
+        let mut problems = Vec::new();
+        for (i, rg) in snapshot.stats.iter().enumerate() {
+            if cmp_values(&rg.min, &rg.max).is_gt() {
+                problems.push(Violation {
+                    file: rg.file.clone(),
+                    problem: format!("min {} > max {}", rg.min, rg.max),
+                });
+            }
+            if let Some(next) = snapshot.stats.get(i + 1)
+                && cmp_values(&rg.max, &next.min).is_ge()
+            {
+                problems.push(Violation {
+                    file: rg.file.clone(),
+                    problem: format!(
+                        "overlaps the next row group {}: max {} >= its min {}",
+                        next.file, rg.max, next.min
+                    ),
+                });
+            }
+            if let Err(problem) = self.verify_file(&snapshot, i) {
+                problems.push(Violation {
+                    file: rg.file.clone(),
+                    problem,
+                });
+            }
+        }
+        Ok(problems)
+    }
+
+    fn verify_file(&self, snapshot: &Snapshot, i: usize) -> std::result::Result<(), String> {
+        let rg = &snapshot.stats[i];
+        let path = self.file_path(&rg.file);
+        let size = self
+            .storage
+            .size(&path)
+            .map_err(|e| format!("cannot stat: {e}"))?;
+        if size != rg.size_bytes {
+            return Err(format!(
+                "size is {size} bytes, the manifest says {}",
+                rg.size_bytes
+            ));
+        }
+        let batch = rowfile::read_all(
+            &self.storage,
+            &path,
+            rg.size_bytes,
+            snapshot.manifest.version,
+            &snapshot.schema,
+        )
+        .map_err(|e| match e {
+            Error::CorruptRowGroup { reason, .. } => reason,
+            other => other.to_string(),
+        })?;
+        if batch.num_rows() as u64 != rg.num_rows {
+            return Err(format!(
+                "has {} rows, the manifest says {}",
+                batch.num_rows(),
+                rg.num_rows
+            ));
+        }
+        let col = batch.column(snapshot.ordered_index());
+        crate::value::check_ordered(col, &snapshot.manifest.ordered_on)
+            .map_err(|e| e.to_string())?;
+        if col.is_empty() {
+            return Err("is empty".into());
+        }
+        let (min, max) = (
+            value_at(col.as_ref(), 0),
+            value_at(col.as_ref(), col.len() - 1),
+        );
+        if min != rg.min || max != rg.max {
+            return Err(format!(
+                "holds [{min}, {max}], the manifest says [{}, {}]",
+                rg.min, rg.max
+            ));
+        }
+        Ok(())
+    }
+}

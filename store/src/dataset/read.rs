@@ -1,0 +1,404 @@
+//! Reads: whole dataset, ranges of the ordered column with row-group
+//! pruning, streaming scans, column projection. Row groups decode in
+//! parallel for whole reads.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
+use rayon::prelude::*;
+
+use super::{OrderedParquetDataset, Snapshot};
+use crate::error::{Error, Result};
+use crate::rowfile::{self, PagePrune, ReadSpec};
+use crate::storage::Storage;
+use crate::value::{OrderedValue, bound_to_stored, cmp_values, partition_point};
+
+/// What to read: columns, a range `[start, end_excl)` of the ordered
+/// column, and the batch size of scans.
+///
+/// ```
+/// use ordo_store::{OrderedValue, ReadOptions};
+/// let opts = ReadOptions::new()
+///     .columns(["ts", "price"])
+///     .start(OrderedValue::from(10))
+///     .end_excl(OrderedValue::from(20))
+///     .batch_size(8192);
+/// assert_eq!(opts.get_batch_size(), 8192);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    columns: Option<Vec<String>>,
+    start: Option<OrderedValue>,
+    end_excl: Option<OrderedValue>,
+    batch_size: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            columns: None,
+            start: None,
+            end_excl: None,
+            batch_size: 65_536,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Every column, every row, scans in batches of 65,536 rows.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads only these columns, in this order.
+    pub fn columns<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.columns = Some(columns.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Reads rows whose ordered value is `>= start`.
+    pub fn start(mut self, start: impl Into<OrderedValue>) -> Self {
+        self.start = Some(start.into());
+        self
+    }
+
+    /// Reads rows whose ordered value is `< end_excl`.
+    pub fn end_excl(mut self, end_excl: impl Into<OrderedValue>) -> Self {
+        self.end_excl = Some(end_excl.into());
+        self
+    }
+
+    /// The largest batch a scan yields (at least 1).
+    pub fn batch_size(mut self, rows: usize) -> Self {
+        self.batch_size = rows.max(1);
+        self
+    }
+
+    /// The batch size of scans.
+    pub fn get_batch_size(&self) -> usize {
+        self.batch_size
+    }
+}
+
+/// A resolved read: projection and stored bounds against one snapshot.
+struct Plan {
+    snapshot: Arc<Snapshot>,
+    /// Columns to decode (the ordered column is added for partial row
+    /// groups and dropped again).
+    projection: Vec<usize>,
+    out_schema: SchemaRef,
+    lo: Option<OrderedValue>,
+    hi: Option<OrderedValue>,
+    /// Row groups to read, and whether each needs trimming to the range.
+    groups: Vec<(usize, bool)>,
+}
+
+impl Plan {
+    fn new(snapshot: Arc<Snapshot>, path: &std::path::Path, opts: &ReadOptions) -> Result<Self> {
+        let schema = &snapshot.schema;
+        let projection = match &opts.columns {
+            None => (0..schema.fields().len()).collect(),
+            Some(cols) => {
+                let mut idx = Vec::with_capacity(cols.len());
+                for c in cols {
+                    let i = schema.index_of(c).map_err(|_| Error::NoSuchColumn {
+                        path: path.to_owned(),
+                        column: c.clone(),
+                    })?;
+                    if idx.contains(&i) {
+                        return Err(Error::DuplicateColumn { column: c.clone() });
+                    }
+                    idx.push(i);
+                }
+                idx
+            }
+        };
+        let out_schema = Arc::new(schema.project(&projection)?);
+        let column = &snapshot.manifest.ordered_on;
+        let dt = schema.field(snapshot.ordered_index()).data_type();
+        let lo = opts
+            .start
+            .as_ref()
+            .map(|b| bound_to_stored(b, dt, column))
+            .transpose()?;
+        let hi = opts
+            .end_excl
+            .as_ref()
+            .map(|b| bound_to_stored(b, dt, column))
+            .transpose()?;
+        // A start above every storable value selects nothing; an end above
+        // every storable value is no bound.
+        let empty = matches!(lo, Some(None));
+        let (lo, hi) = (lo.flatten(), hi.flatten());
+        let groups = if empty {
+            Vec::new()
+        } else {
+            snapshot
+                .stats
+                .iter()
+                .enumerate()
+                .filter(|(_, rg)| {
+                    lo.as_ref().is_none_or(|lo| cmp_values(&rg.max, lo).is_ge())
+                        && hi.as_ref().is_none_or(|hi| cmp_values(&rg.min, hi).is_lt())
+                })
+                .map(|(i, rg)| {
+                    let partial = lo
+                        .as_ref()
+                        .is_some_and(|lo| cmp_values(&rg.min, lo).is_lt())
+                        || hi
+                            .as_ref()
+                            .is_some_and(|hi| cmp_values(&rg.max, hi).is_ge());
+                    (i, partial)
+                })
+                .collect()
+        };
+        Ok(Self {
+            snapshot,
+            projection,
+            out_schema,
+            lo,
+            hi,
+            groups,
+        })
+    }
+
+    /// Opens row group `i`; `partial` ones also decode the ordered column.
+    fn open(
+        &self,
+        storage: &Arc<dyn Storage>,
+        prefix: &str,
+        i: usize,
+        partial: bool,
+        batch_size: usize,
+    ) -> Result<(ParquetRecordBatchReader, Option<usize>)> {
+        let rg = &self.snapshot.stats[i];
+        let ordered = self.snapshot.ordered_index();
+        let mut cols = self.projection.clone();
+        // Position of the ordered column among the decoded columns, which
+        // the reader returns in file order.
+        let trim_at = if partial {
+            if !cols.contains(&ordered) {
+                cols.push(ordered);
+            }
+            cols.sort_unstable();
+            Some(cols.iter().position(|&c| c == ordered).expect("added"))
+        } else {
+            cols.sort_unstable();
+            None
+        };
+        let reader = rowfile::open(
+            storage,
+            &crate::storage::join(prefix, &rg.file),
+            rg.size_bytes,
+            self.snapshot.manifest.version,
+            ReadSpec {
+                columns: Some(&cols),
+                batch_size,
+                prune: partial.then(|| PagePrune {
+                    column: &self.snapshot.manifest.ordered_on,
+                    lo: self.lo.as_ref(),
+                    hi: self.hi.as_ref(),
+                }),
+            },
+        )?;
+        Ok((reader, trim_at))
+    }
+
+    /// Trims a decoded batch to the range and projects it to the output
+    /// schema (order of `projection`).
+    fn finish(&self, batch: RecordBatch, trim_at: Option<usize>) -> Result<RecordBatch> {
+        let batch = match trim_at {
+            Some(at) => {
+                let col = batch.column(at).as_ref();
+                let s = self
+                    .lo
+                    .as_ref()
+                    .map_or(0, |lo| partition_point(col, lo, false));
+                let e = self
+                    .hi
+                    .as_ref()
+                    .map_or(col.len(), |hi| partition_point(col, hi, false));
+                batch.slice(s, e.saturating_sub(s))
+            }
+            None => batch,
+        };
+        let mut decoded: Vec<usize> = self.projection.clone();
+        if trim_at.is_some() {
+            let ordered = self.snapshot.ordered_index();
+            if !decoded.contains(&ordered) {
+                decoded.push(ordered);
+            }
+        }
+        decoded.sort_unstable();
+        let columns = self
+            .projection
+            .iter()
+            .map(|p| {
+                batch
+                    .column(decoded.binary_search(p).expect("decoded"))
+                    .clone()
+            })
+            .collect();
+        Ok(RecordBatch::try_new(self.out_schema.clone(), columns)?)
+    }
+}
+
+fn decode_err(
+    storage: &Arc<dyn Storage>,
+    prefix: &str,
+    file: &str,
+) -> impl Fn(arrow::error::ArrowError) -> Error {
+    let path = storage.display_path(&crate::storage::join(prefix, file));
+    move |e| Error::CorruptRowGroup {
+        path: path.clone(),
+        reason: e.to_string(),
+    }
+}
+
+impl OrderedParquetDataset {
+    /// Reads the whole dataset into one batch (row groups decode in
+    /// parallel).
+    pub fn read(&self) -> Result<RecordBatch> {
+        self.read_with(&ReadOptions::new())
+    }
+
+    /// Reads the rows whose ordered value lies in `[start, end_excl)`.
+    pub fn read_range(
+        &self,
+        start: impl Into<OrderedValue>,
+        end_excl: impl Into<OrderedValue>,
+    ) -> Result<RecordBatch> {
+        self.read_with(&ReadOptions::new().start(start).end_excl(end_excl))
+    }
+
+    /// Reads what `options` select into one batch.
+    pub fn read_with(&self, options: &ReadOptions) -> Result<RecordBatch> {
+        let plan = Plan::new(self.snapshot_or_not_found()?, &self.path(), options)?;
+        let parts: Vec<Result<Vec<RecordBatch>>> = plan
+            .groups
+            .par_iter()
+            .map(|&(i, partial)| {
+                let rows = plan.snapshot.stats[i].num_rows as usize;
+                let (reader, trim_at) = plan.open(&self.storage, &self.prefix, i, partial, rows)?;
+                let err = decode_err(&self.storage, &self.prefix, &plan.snapshot.stats[i].file);
+                reader
+                    .map(|b| plan.finish(b.map_err(&err)?, trim_at))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect();
+        let mut batches = Vec::new();
+        for part in parts {
+            batches.extend(part?);
+        }
+        Ok(arrow::compute::concat_batches(&plan.out_schema, &batches)?)
+    }
+
+    /// Streams the whole dataset, one row group at a time.
+    pub fn scan(&self) -> Result<Scan> {
+        self.scan_with(&ReadOptions::new())
+    }
+
+    /// Streams what `options` select, one row group at a time: memory stays
+    /// near one row group whatever the dataset's size.
+    pub fn scan_with(&self, options: &ReadOptions) -> Result<Scan> {
+        let plan = Plan::new(self.snapshot_or_not_found()?, &self.path(), options)?;
+        Ok(Scan {
+            storage: self.storage.clone(),
+            prefix: self.prefix.clone(),
+            pending: plan.groups.iter().copied().collect(),
+            plan,
+            batch_size: options.batch_size,
+            current: None,
+        })
+    }
+}
+
+/// A streaming read: an iterator of record batches in ordered-column order.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
+/// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
+/// # use ordo_store::{OrderedParquetDataset, ReadOptions, WriteOptions, storage::MemoryStorage};
+/// let ds = OrderedParquetDataset::open_in(Arc::new(MemoryStorage::new()), "ds")?;
+/// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+/// # let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..100))])?;
+/// ds.write(&batch, &WriteOptions::new("ts"))?;
+/// let mut rows = 0;
+/// for b in ds.scan_with(&ReadOptions::new().batch_size(30))? {
+///     rows += b?.num_rows();
+/// }
+/// assert_eq!(rows, 100);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Scan {
+    storage: Arc<dyn Storage>,
+    prefix: String,
+    plan: Plan,
+    pending: VecDeque<(usize, bool)>,
+    batch_size: usize,
+    current: Option<(ParquetRecordBatchReader, Option<usize>, usize)>,
+}
+
+impl Scan {
+    /// The schema of the batches.
+    pub fn schema(&self) -> SchemaRef {
+        self.plan.out_schema.clone()
+    }
+
+    /// The version being read.
+    pub fn version(&self) -> u64 {
+        self.plan.snapshot.manifest.version
+    }
+}
+
+impl Iterator for Scan {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((reader, trim_at, i)) = &mut self.current {
+                match reader.next() {
+                    Some(Ok(b)) => {
+                        let out = self.plan.finish(b, *trim_at);
+                        if matches!(&out, Ok(b) if b.num_rows() == 0) {
+                            continue;
+                        }
+                        return Some(out);
+                    }
+                    Some(Err(e)) => {
+                        let file = &self.plan.snapshot.stats[*i].file;
+                        let err = decode_err(&self.storage, &self.prefix, file)(e);
+                        self.current = None;
+                        self.pending.clear();
+                        return Some(Err(err));
+                    }
+                    None => self.current = None,
+                }
+            }
+            let (i, partial) = self.pending.pop_front()?;
+            match self
+                .plan
+                .open(&self.storage, &self.prefix, i, partial, self.batch_size)
+            {
+                Ok((reader, trim_at)) => self.current = Some((reader, trim_at, i)),
+                Err(e) => {
+                    self.pending.clear();
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Scan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scan")
+            .field("version", &self.version())
+            .field("remaining_row_groups", &self.pending.len())
+            .finish()
+    }
+}

@@ -1,0 +1,257 @@
+//! The error type of ordo-store. Every variant says what was wrong and
+//! where; `docs/ERRORS.md` lists them all with when they happen.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::keys::KeyError;
+
+/// Result alias of ordo-store.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in ordo-store.
+///
+/// ```
+/// use ordo_store::Error;
+/// let err = Error::NullInOrderedColumn { column: "ts".into(), row: 3 };
+/// assert_eq!(err.to_string(), "ordered column `ts` has a null at row 3");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A key failed validation or a path failed to parse as a key.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+
+    /// An I/O operation failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+
+    /// The writer lock was held by someone else for the whole timeout.
+    #[error("could not lock {path} within {waited:?}: another writer holds it")]
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+        /// How long we waited.
+        waited: Duration,
+    },
+
+    /// A dataset has no committed version (nothing was ever written, or it
+    /// was removed).
+    #[error("no dataset at {path}")]
+    DatasetNotFound {
+        /// The dataset directory.
+        path: PathBuf,
+    },
+
+    /// A requested version does not exist (never committed or collected).
+    #[error("dataset {path} has no version {version}")]
+    VersionNotFound {
+        /// The dataset directory.
+        path: PathBuf,
+        /// The version asked for.
+        version: u64,
+    },
+
+    /// A manifest cannot be decoded.
+    #[error("corrupt manifest {path}: {reason}")]
+    CorruptManifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A manifest was written by a newer ordo.
+    #[error("manifest {path} has format version {found}; this ordo reads up to {supported}")]
+    UnsupportedFormatVersion {
+        /// The manifest file.
+        path: PathBuf,
+        /// The version found.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+
+    /// A row-group file listed by the manifest does not exist.
+    #[error("row-group file {path} listed by version {version} is missing")]
+    MissingRowGroupFile {
+        /// The missing file.
+        path: PathBuf,
+        /// The version listing it.
+        version: u64,
+    },
+
+    /// A row-group file cannot be decoded (truncated, corrupt) or does not
+    /// match what the manifest says about it.
+    #[error("corrupt row-group file {path}: {reason}")]
+    CorruptRowGroup {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A write named another ordered column than the dataset's.
+    #[error("dataset {path} is ordered on `{dataset}`, but the write names `{given}`")]
+    OrderedOnMismatch {
+        /// The dataset directory.
+        path: PathBuf,
+        /// The dataset's ordered column.
+        dataset: String,
+        /// The column the write named.
+        given: String,
+    },
+
+    /// The ordered column is not in the data.
+    #[error("ordered column `{column}` is not in the data (columns: {available})")]
+    MissingOrderedColumn {
+        /// The ordered column.
+        column: String,
+        /// The columns present, comma-separated.
+        available: String,
+    },
+
+    /// The ordered column has a type ordo cannot order on.
+    #[error(
+        "ordered column `{column}` has type {data_type}, which cannot be an ordered column (integers, floats, timestamps, dates and strings can)"
+    )]
+    UnsupportedOrderedType {
+        /// The ordered column.
+        column: String,
+        /// Its type.
+        data_type: String,
+    },
+
+    /// The ordered column holds a null.
+    #[error("ordered column `{column}` has a null at row {row}")]
+    NullInOrderedColumn {
+        /// The ordered column.
+        column: String,
+        /// The first row holding a null.
+        row: usize,
+    },
+
+    /// The ordered column holds a NaN.
+    #[error("ordered column `{column}` has a NaN at row {row}")]
+    NanInOrderedColumn {
+        /// The ordered column.
+        column: String,
+        /// The first row holding a NaN.
+        row: usize,
+    },
+
+    /// The data is not sorted on the ordered column.
+    #[error(
+        "data is not sorted on `{column}`: row {row} ({value}) comes after a larger value ({previous})"
+    )]
+    Unsorted {
+        /// The ordered column.
+        column: String,
+        /// The first row smaller than its predecessor.
+        row: usize,
+        /// The predecessor's value.
+        previous: String,
+        /// The row's value.
+        value: String,
+    },
+
+    /// A column's type or nullability differs from the dataset's schema.
+    #[error("column `{column}`: the dataset has {expected}, the data has {found}")]
+    SchemaMismatch {
+        /// The column.
+        column: String,
+        /// What the dataset has.
+        expected: String,
+        /// What the data has.
+        found: String,
+    },
+
+    /// The data lacks a column of the dataset.
+    #[error("the data has no column `{column}`, which the dataset has")]
+    MissingColumn {
+        /// The column.
+        column: String,
+    },
+
+    /// The data has a column the dataset lacks.
+    #[error("the data has a column `{column}` that the dataset does not have")]
+    ExtraColumn {
+        /// The column.
+        column: String,
+    },
+
+    /// A column is named twice in the data or in a projection.
+    #[error("column `{column}` appears twice")]
+    DuplicateColumn {
+        /// The column.
+        column: String,
+    },
+
+    /// An option has an invalid value.
+    #[error("invalid option `{option}`: {reason}")]
+    InvalidOption {
+        /// The option.
+        option: &'static str,
+        /// Why it is invalid.
+        reason: String,
+    },
+
+    /// A range bound or value cannot be compared with the ordered column.
+    #[error("value {value} cannot be compared with ordered column `{column}` of type {data_type}")]
+    IncompatibleValue {
+        /// The ordered column.
+        column: String,
+        /// Its type.
+        data_type: String,
+        /// The value given.
+        value: String,
+    },
+
+    /// A projection names a column the dataset does not have.
+    #[error("no column `{column}` in dataset {path}")]
+    NoSuchColumn {
+        /// The dataset directory.
+        path: PathBuf,
+        /// The column.
+        column: String,
+    },
+
+    /// A write overlaps existing rows, which this build cannot merge yet.
+    #[error(
+        "the write overlaps existing rows of {path} ({detail}); only appends after the last row are supported"
+    )]
+    OverlapNotSupported {
+        /// The dataset directory.
+        path: PathBuf,
+        /// Where the overlap is.
+        detail: String,
+    },
+
+    /// Another writer published the same version, bypassing the lock.
+    #[error("version {version} of {path} was published by another writer (was the lock bypassed?)")]
+    ConcurrentCommit {
+        /// The dataset directory.
+        path: PathBuf,
+        /// The contested version.
+        version: u64,
+    },
+
+    /// Parquet encoding or decoding failed.
+    #[error("parquet error on {path}: {source}")]
+    Parquet {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: parquet::errors::ParquetError,
+    },
+
+    /// An Arrow computation failed.
+    #[error("arrow error: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+}

@@ -1,0 +1,308 @@
+//! The manifest: the one commit point of a dataset version. See
+//! `docs/FORMAT.md` for the on-disk format this module implements.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Schema, SchemaRef};
+use arrow::ipc::reader::StreamReader;
+use arrow::ipc::writer::StreamWriter;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::value::{Kind, OrderedValue, kind_of};
+
+/// The format this build writes and the newest it reads.
+pub(crate) const FORMAT_VERSION: u32 = 1;
+/// The `format` tag of every manifest.
+pub(crate) const FORMAT_NAME: &str = "ordo-dataset";
+/// Directory of ordo's own files inside a dataset.
+pub(crate) const ORDO_DIR: &str = "_ordo";
+/// Directory of the numbered manifests.
+pub(crate) const MANIFEST_DIR: &str = "_ordo/manifests";
+/// The writer lock.
+pub(crate) const LOCK_FILE: &str = "_ordo/lock";
+
+/// The file name of manifest `version`.
+pub(crate) fn manifest_name(version: u64) -> String {
+    format!("{version:020}.json")
+}
+
+/// The version a manifest file name stands for, if it is one.
+pub(crate) fn parse_manifest_name(name: &str) -> Option<u64> {
+    let digits = name.strip_suffix(".json")?;
+    if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// One live row group: one Parquet file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RowGroupEntry {
+    pub file: String,
+    pub num_rows: u64,
+    pub min: Value,
+    pub max: Value,
+    pub size: u64,
+}
+
+/// A decoded manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Manifest {
+    pub format: String,
+    pub format_version: u32,
+    pub version: u64,
+    pub created_at_ms: i64,
+    pub ordered_on: String,
+    /// Base64 of an Arrow IPC stream holding only the schema message.
+    pub schema: String,
+    pub key_value_metadata: BTreeMap<String, String>,
+    pub row_groups: Vec<RowGroupEntry>,
+    /// A tombstone: the dataset was removed at this version.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+}
+
+/// Why a manifest does not decode.
+pub(crate) enum DecodeError {
+    Corrupt(String),
+    NewerFormat(u32),
+}
+
+/// The probe read first, so that a newer format is reported as such even
+/// when its other fields changed.
+#[derive(Deserialize)]
+struct Header {
+    format: String,
+    format_version: u32,
+}
+
+impl Manifest {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).expect("a manifest always serializes")
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let header: Header =
+            serde_json::from_slice(bytes).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+        if header.format != FORMAT_NAME {
+            return Err(DecodeError::Corrupt(format!(
+                "format is {:?}, not {FORMAT_NAME:?}",
+                header.format
+            )));
+        }
+        if header.format_version > FORMAT_VERSION {
+            return Err(DecodeError::NewerFormat(header.format_version));
+        }
+        let manifest: Manifest =
+            serde_json::from_slice(bytes).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+        manifest.check().map_err(DecodeError::Corrupt)?;
+        Ok(manifest)
+    }
+
+    /// Structural checks that make every later access safe.
+    fn check(&self) -> Result<(), String> {
+        let schema = decode_schema(&self.schema)?;
+        let field = schema
+            .field_with_name(&self.ordered_on)
+            .map_err(|_| format!("ordered column {:?} is not in the schema", self.ordered_on))?;
+        let dt = field.data_type();
+        if kind_of(dt).is_none() {
+            return Err(format!("ordered column type {dt} is not supported"));
+        }
+        for (i, rg) in self.row_groups.iter().enumerate() {
+            if !is_data_file_name(&rg.file) {
+                return Err(format!(
+                    "row group {i} has an invalid file name {:?}",
+                    rg.file
+                ));
+            }
+            for v in [&rg.min, &rg.max] {
+                stat_from_json(v, dt).ok_or_else(|| {
+                    format!("row group {i} has a statistic {v} that is not a {dt} value")
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn schema(&self) -> SchemaRef {
+        decode_schema(&self.schema).expect("checked when decoded or built")
+    }
+}
+
+/// The name of the `seq`-th file written for `version`; `salt` makes it
+/// unique even if a crashed writer left a file for the same version.
+pub(crate) fn data_file_name(version: u64, seq: usize, salt: u64) -> String {
+    format!("{version:020}-{seq:05}-{salt:016x}.parquet")
+}
+
+/// The version a data file was written for, if its name is ordo's.
+pub(crate) fn data_file_version(name: &str) -> Option<u64> {
+    let digits = name.get(..20)?;
+    if !is_data_file_name(name) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Data file names: plain names ending in `.parquet`, never in `_ordo`.
+pub(crate) fn is_data_file_name(name: &str) -> bool {
+    name.ends_with(".parquet")
+        && !name.starts_with(['.', '_'])
+        && !name.contains(['/', '\\'])
+        && name.len() > ".parquet".len()
+}
+
+pub(crate) fn encode_schema(schema: &Schema) -> String {
+    let mut buf = Vec::new();
+    {
+        let mut writer =
+            StreamWriter::try_new(&mut buf, schema).expect("writing to a Vec never fails");
+        writer.finish().expect("writing to a Vec never fails");
+    }
+    BASE64.encode(buf)
+}
+
+fn decode_schema(text: &str) -> Result<SchemaRef, String> {
+    let bytes = BASE64
+        .decode(text)
+        .map_err(|e| format!("schema is not base64: {e}"))?;
+    let reader = StreamReader::try_new(Cursor::new(bytes), None)
+        .map_err(|e| format!("schema is not an Arrow IPC stream: {e}"))?;
+    Ok(Arc::clone(&reader.schema()))
+}
+
+/// A stored value as JSON: numbers for numeric kinds (infinite floats as
+/// the strings `"inf"`/`"-inf"`), strings for strings.
+pub(crate) fn stat_to_json(v: &OrderedValue) -> Value {
+    match v {
+        OrderedValue::Int(i) => Value::from(*i),
+        OrderedValue::UInt(u) => Value::from(*u),
+        OrderedValue::Float(f) if f.is_infinite() => {
+            Value::from(if *f > 0.0 { "inf" } else { "-inf" })
+        }
+        OrderedValue::Float(f) => Value::from(*f),
+        OrderedValue::Str(s) => Value::from(s.clone()),
+        other => panic!("not a stored value: {other:?}"),
+    }
+}
+
+/// The stored value a JSON statistic stands for, for a column of type `dt`.
+pub(crate) fn stat_from_json(v: &Value, dt: &DataType) -> Option<OrderedValue> {
+    Some(match kind_of(dt)? {
+        Kind::Int => OrderedValue::Int(v.as_i64()?),
+        Kind::UInt => OrderedValue::UInt(v.as_u64()?),
+        Kind::Float => OrderedValue::Float(match v {
+            Value::String(s) if s == "inf" => f64::INFINITY,
+            Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
+            _ => v.as_f64()?,
+        }),
+        Kind::Str => OrderedValue::Str(v.as_str()?.to_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::{Field, TimeUnit};
+
+    use super::*;
+
+    fn sample() -> Manifest {
+        let schema = Schema::new(vec![
+            Field::new(
+                "ts",
+                DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+                false,
+            ),
+            Field::new("v", DataType::Float64, true),
+        ]);
+        Manifest {
+            format: FORMAT_NAME.into(),
+            format_version: FORMAT_VERSION,
+            version: 3,
+            created_at_ms: 1,
+            ordered_on: "ts".into(),
+            schema: encode_schema(&schema),
+            key_value_metadata: [("a".to_string(), "b".to_string())].into(),
+            row_groups: vec![RowGroupEntry {
+                file: "x.parquet".into(),
+                num_rows: 2,
+                min: Value::from(1),
+                max: Value::from(2),
+                size: 10,
+            }],
+            removed: false,
+        }
+    }
+
+    #[test]
+    fn roundtrip_and_names() {
+        let m = sample();
+        let back = Manifest::decode(&m.encode()).ok().unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.schema().field(0).name(), "ts");
+        assert_eq!(manifest_name(7), "00000000000000000007.json");
+        let f = data_file_name(7, 2, 0xab);
+        assert_eq!(f, "00000000000000000007-00002-00000000000000ab.parquet");
+        assert_eq!(data_file_version(&f), Some(7));
+        assert_eq!(data_file_version("foreign.parquet"), None);
+        assert_eq!(parse_manifest_name("00000000000000000007.json"), Some(7));
+        for bad in [
+            "7.json",
+            "0000000000000000000x.json",
+            ".00000000000000000007.json.tmp",
+        ] {
+            assert_eq!(parse_manifest_name(bad), None);
+        }
+    }
+
+    #[test]
+    fn decode_rejects_bad_manifests() {
+        let corrupt =
+            |bytes: &[u8]| matches!(Manifest::decode(bytes), Err(DecodeError::Corrupt(_)));
+        assert!(corrupt(b"{not json"));
+        assert!(corrupt(b""));
+        let mut m = sample();
+        m.row_groups[0].min = Value::from("x");
+        assert!(corrupt(&m.encode()));
+        let mut m = sample();
+        m.row_groups[0].file = "../etc/passwd".into();
+        assert!(corrupt(&m.encode()));
+        let mut m = sample();
+        m.ordered_on = "nope".into();
+        assert!(corrupt(&m.encode()));
+        let mut m = sample();
+        m.schema = "AAAA".into();
+        assert!(corrupt(&m.encode()));
+        let mut m = sample();
+        m.format_version = FORMAT_VERSION + 1;
+        m.row_groups = Vec::new();
+        let mut v: Value = serde_json::from_slice(&m.encode()).unwrap();
+        v.as_object_mut().unwrap().remove("row_groups");
+        let bytes = serde_json::to_vec(&v).unwrap();
+        assert!(matches!(
+            Manifest::decode(&bytes),
+            Err(DecodeError::NewerFormat(2))
+        ));
+    }
+
+    #[test]
+    fn stats_json() {
+        let f = DataType::Float64;
+        for v in [f64::INFINITY, f64::NEG_INFINITY, -0.5] {
+            let j = stat_to_json(&OrderedValue::Float(v));
+            assert_eq!(stat_from_json(&j, &f), Some(OrderedValue::Float(v)));
+        }
+        let j = stat_to_json(&OrderedValue::UInt(u64::MAX));
+        assert_eq!(
+            stat_from_json(&j, &DataType::UInt64),
+            Some(OrderedValue::UInt(u64::MAX))
+        );
+        assert_eq!(stat_from_json(&Value::from(-1), &DataType::UInt64), None);
+    }
+}

@@ -1,0 +1,250 @@
+//! Options of writes and maintenance, as builders with sensible defaults.
+
+use std::time::Duration;
+
+use parquet::basic::{Compression, ZstdLevel};
+
+use crate::error::{Error, Result};
+
+/// The default row-group target: small enough that a merge in the middle
+/// of a dataset rewrites little, large enough for fast scans.
+pub const DEFAULT_ROW_GROUP_ROWS: usize = 100_000;
+
+/// How long a writer waits for the lock by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How large row groups should be.
+///
+/// ```
+/// use ordo_store::RowGroupTarget;
+/// assert_eq!("250000".parse::<RowGroupTarget>()?, RowGroupTarget::Rows(250_000));
+/// assert!("0".parse::<RowGroupTarget>().is_err());
+/// # Ok::<(), ordo_store::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RowGroupTarget {
+    /// A row count. A row group may exceed it only when one ordered value
+    /// repeats more often than that (equal values never straddle row
+    /// groups).
+    Rows(usize),
+}
+
+impl Default for RowGroupTarget {
+    fn default() -> Self {
+        Self::Rows(DEFAULT_ROW_GROUP_ROWS)
+    }
+}
+
+impl std::str::FromStr for RowGroupTarget {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let invalid = |reason: String| Error::InvalidOption {
+            option: "row_group_target_size",
+            reason,
+        };
+        let rows: usize = s
+            .trim()
+            .parse()
+            .map_err(|_| invalid(format!("{s:?} is not a row count")))?;
+        let target = Self::Rows(rows);
+        target.check()?;
+        Ok(target)
+    }
+}
+
+impl RowGroupTarget {
+    pub(crate) fn check(&self) -> Result<()> {
+        match self {
+            Self::Rows(0) => Err(Error::InvalidOption {
+                option: "row_group_target_size",
+                reason: "a row-count target must be at least 1".into(),
+            }),
+            Self::Rows(_) => Ok(()),
+        }
+    }
+}
+
+/// Which rows count as duplicates of each other. Among duplicates the last
+/// wins: new data beats existing data, and later rows beat earlier rows.
+///
+/// ```
+/// use ordo_store::DuplicatesOn;
+/// let d = DuplicatesOn::Columns(vec!["station".into()]);
+/// assert_ne!(d, DuplicatesOn::None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DuplicatesOn {
+    /// Keep every row.
+    #[default]
+    None,
+    /// Rows equal in every column are duplicates.
+    All,
+    /// Rows equal in these columns (and the ordered column, always added)
+    /// are duplicates.
+    Columns(Vec<String>),
+}
+
+/// How long old versions and their files are kept: a version is collected
+/// only when it is neither among the last `keep_versions` nor younger than
+/// `keep_younger_than`. Readers pinned to a version kept by this rule never
+/// lose a file.
+///
+/// ```
+/// use std::time::Duration;
+/// use ordo_store::Retention;
+/// let r = Retention::default().keep_versions(3).keep_younger_than(Duration::ZERO);
+/// assert_eq!(r.versions(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    versions: usize,
+    younger_than: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            versions: 10,
+            younger_than: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl Retention {
+    /// Keeps the last `n` versions (at least 1: the current one).
+    pub fn keep_versions(mut self, n: usize) -> Self {
+        self.versions = n.max(1);
+        self
+    }
+
+    /// Keeps every version younger than `age`.
+    pub fn keep_younger_than(mut self, age: Duration) -> Self {
+        self.younger_than = age;
+        self
+    }
+
+    /// How many recent versions are kept.
+    pub fn versions(&self) -> usize {
+        self.versions
+    }
+
+    /// The age below which versions are kept.
+    pub fn younger_than(&self) -> Duration {
+        self.younger_than
+    }
+}
+
+/// Options of [`OrderedParquetDataset::write`](crate::OrderedParquetDataset::write).
+///
+/// ```
+/// use std::time::Duration;
+/// use ordo_store::{DuplicatesOn, RowGroupTarget, WriteOptions};
+/// let opts = WriteOptions::new("timestamp")
+///     .row_group_target_size(RowGroupTarget::Rows(500_000))
+///     .duplicates_on(DuplicatesOn::All)
+///     .key_value_metadata([("source", Some("station")), ("stale", None)])
+///     .lock_timeout(Duration::from_secs(5));
+/// assert_eq!(opts.ordered_on(), "timestamp");
+/// ```
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    pub(crate) ordered_on: String,
+    pub(crate) target: RowGroupTarget,
+    pub(crate) duplicates_on: DuplicatesOn,
+    pub(crate) key_value_metadata: Vec<(String, Option<String>)>,
+    pub(crate) lock_timeout: Duration,
+    pub(crate) compression: Compression,
+    pub(crate) retention: Retention,
+}
+
+impl WriteOptions {
+    /// Options for a dataset ordered on `ordered_on`, with defaults: row
+    /// groups of [`DEFAULT_ROW_GROUP_ROWS`] rows, no deduplication, zstd(1),
+    /// a 30 s lock timeout, the default [`Retention`].
+    pub fn new(ordered_on: impl Into<String>) -> Self {
+        Self {
+            ordered_on: ordered_on.into(),
+            target: RowGroupTarget::default(),
+            duplicates_on: DuplicatesOn::None,
+            key_value_metadata: Vec::new(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            compression: Compression::ZSTD(ZstdLevel::try_new(1).expect("level 1 is valid")),
+            retention: Retention::default(),
+        }
+    }
+
+    /// The ordered column.
+    pub fn ordered_on(&self) -> &str {
+        &self.ordered_on
+    }
+
+    /// Sets the row-group target.
+    pub fn row_group_target_size(mut self, target: RowGroupTarget) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Sets which rows are duplicates.
+    pub fn duplicates_on(mut self, duplicates_on: DuplicatesOn) -> Self {
+        self.duplicates_on = duplicates_on;
+        self
+    }
+
+    /// Key-value metadata changes: `Some` adds or updates, `None` removes.
+    /// Committed atomically with the data.
+    pub fn key_value_metadata<K, V>(
+        mut self,
+        changes: impl IntoIterator<Item = (K, Option<V>)>,
+    ) -> Self
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.key_value_metadata.extend(
+            changes
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.map(Into::into))),
+        );
+        self
+    }
+
+    /// How long to wait for the writer lock before `Error::LockTimeout`.
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The Parquet compression of new row-group files (zstd(1) by default).
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// The retention rule applied by the garbage collection that follows
+    /// commits.
+    pub fn retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.ordered_on.is_empty() {
+            return Err(Error::InvalidOption {
+                option: "ordered_on",
+                reason: "the ordered column name is empty".into(),
+            });
+        }
+        self.target.check()?;
+        if let DuplicatesOn::Columns(cols) = &self.duplicates_on
+            && let Some(c) = cols.iter().find(|c| c.is_empty())
+        {
+            return Err(Error::InvalidOption {
+                option: "duplicates_on",
+                reason: format!("column name {c:?} is empty"),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,309 @@
+//! One row-group file: Parquet encoding with ordo's writer settings, and
+//! reading through the [`Storage`] trait.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, Schema};
+use bytes::{Buf, Bytes};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+};
+use parquet::arrow::{ArrowSchemaConverter, ProjectionMask};
+use parquet::basic::{Compression, Encoding};
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, SortingColumn};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::reader::{ChunkReader, Length};
+use parquet::schema::types::ColumnPath;
+
+use crate::error::{Error, Result};
+use crate::storage::Storage;
+use crate::value::{OrderedValue, cmp_values};
+
+/// Writer settings of every row-group file: statistics with page index,
+/// `sorting_columns` on the ordered column, which is delta-encoded (plain
+/// for floats) without dictionary.
+pub(crate) fn writer_properties(
+    schema: &Schema,
+    ordered_on: &str,
+    compression: Compression,
+    rows: usize,
+) -> Result<WriterProperties> {
+    let descr = ArrowSchemaConverter::new()
+        .convert(schema)
+        .map_err(|e| Error::InvalidOption {
+            option: "schema",
+            reason: e.to_string(),
+        })?;
+    let leaf = descr
+        .columns()
+        .iter()
+        .position(|c| c.path().parts() == [ordered_on.to_owned()])
+        .expect("the ordered column is a top-level primitive column");
+    let dt = schema
+        .field_with_name(ordered_on)
+        .expect("checked")
+        .data_type();
+    let encoding = match dt {
+        DataType::Float32 | DataType::Float64 => Encoding::PLAIN,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Encoding::DELTA_BYTE_ARRAY,
+        _ => Encoding::DELTA_BINARY_PACKED,
+    };
+    let path = ColumnPath::from(ordered_on);
+    Ok(WriterProperties::builder()
+        .set_compression(compression)
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(rows.max(1)))
+        .set_sorting_columns(Some(vec![SortingColumn {
+            column_idx: leaf as i32,
+            descending: false,
+            nulls_first: false,
+        }]))
+        .set_column_dictionary_enabled(path.clone(), false)
+        .set_column_encoding(path, encoding)
+        .set_created_by(format!("ordo {}", env!("CARGO_PKG_VERSION")))
+        .build())
+}
+
+/// Encodes `batch` as one Parquet file holding one row group.
+pub(crate) fn encode(batch: &RecordBatch, props: WriterProperties) -> Result<Vec<u8>> {
+    let wrap = |source| Error::Parquet {
+        path: "<new row group>".into(),
+        source,
+    };
+    let mut buf = Vec::with_capacity(batch.get_array_memory_size() / 2 + 1024);
+    let mut writer = ArrowWriter::try_new(&mut buf, batch.schema(), Some(props)).map_err(wrap)?;
+    writer.write(batch).map_err(wrap)?;
+    writer.close().map_err(wrap)?;
+    Ok(buf)
+}
+
+/// A [`ChunkReader`] over one file of a [`Storage`], with ranged reads.
+pub(crate) struct StorageReader {
+    storage: Arc<dyn Storage>,
+    path: String,
+    len: u64,
+}
+
+impl StorageReader {
+    pub(crate) fn new(storage: Arc<dyn Storage>, path: String, len: u64) -> Self {
+        Self { storage, path, len }
+    }
+}
+
+impl Length for StorageReader {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl ChunkReader for StorageReader {
+    type T = bytes::buf::Reader<Bytes>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(self
+            .get_bytes(start, (self.len.saturating_sub(start)) as usize)?
+            .reader())
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        self.storage
+            .read_range(&self.path, start..start + length as u64)
+            .map_err(|e| ParquetError::External(Box::new(e)))
+    }
+}
+
+/// What to read from one row-group file.
+pub(crate) struct ReadSpec<'a> {
+    pub columns: Option<&'a [usize]>,
+    pub batch_size: usize,
+    /// Prune pages to those that may hold ordered values in `[lo, hi)`,
+    /// using the page index of the ordered column (a superset of the rows
+    /// wanted: the caller trims exactly).
+    pub prune: Option<PagePrune<'a>>,
+}
+
+/// Page pruning on the ordered column.
+pub(crate) struct PagePrune<'a> {
+    pub column: &'a str,
+    pub lo: Option<&'a OrderedValue>,
+    pub hi: Option<&'a OrderedValue>,
+}
+
+/// The rows of pages that may hold ordered values in `[lo, hi)`, from the
+/// page index; `None` when there is no usable index.
+fn page_selection(meta: &ParquetMetaData, prune: &PagePrune<'_>) -> Option<RowSelection> {
+    let leaf = meta
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .position(|c| c.path().parts() == [prune.column.to_owned()])?;
+    let num_rows = usize::try_from(meta.row_group(0).num_rows()).ok()?;
+    let pages = meta.offset_index()?.first()?.get(leaf)?.page_locations();
+    let index = meta.column_index()?.first()?.get(leaf)?;
+    let kind = meta.file_metadata().schema_descr().column(leaf);
+    let unsigned = matches!(
+        kind.logical_type_ref(),
+        Some(parquet::basic::LogicalType::Integer(int)) if !int.is_signed
+    );
+    let stat = |p: usize, max: bool| -> Option<OrderedValue> {
+        use parquet::file::page_index::column_index::ColumnIndexMetaData as C;
+        Some(match index {
+            C::INT32(ix) => {
+                let v = *if max {
+                    ix.max_value(p)
+                } else {
+                    ix.min_value(p)
+                }?;
+                if unsigned {
+                    OrderedValue::UInt(u64::from(v as u32))
+                } else {
+                    OrderedValue::Int(v.into())
+                }
+            }
+            C::INT64(ix) => {
+                let v = *if max {
+                    ix.max_value(p)
+                } else {
+                    ix.min_value(p)
+                }?;
+                if unsigned {
+                    OrderedValue::UInt(v as u64)
+                } else {
+                    OrderedValue::Int(v)
+                }
+            }
+            C::FLOAT(ix) => OrderedValue::Float(
+                (*if max {
+                    ix.max_value(p)
+                } else {
+                    ix.min_value(p)
+                }?)
+                .into(),
+            ),
+            C::DOUBLE(ix) => OrderedValue::Float(*if max {
+                ix.max_value(p)
+            } else {
+                ix.min_value(p)
+            }?),
+            C::BYTE_ARRAY(ix) => {
+                let b = if max {
+                    ix.max_value(p)
+                } else {
+                    ix.min_value(p)
+                }?;
+                OrderedValue::Str(std::str::from_utf8(b).ok()?.to_owned())
+            }
+            _ => return None,
+        })
+    };
+    let mut selectors = Vec::new();
+    let mut selected_any = false;
+    for p in 0..pages.len() {
+        let start = usize::try_from(pages[p].first_row_index).ok()?;
+        let end = match pages.get(p + 1) {
+            Some(next) => usize::try_from(next.first_row_index).ok()?,
+            None => num_rows,
+        };
+        let keep = prune
+            .lo
+            .is_none_or(|lo| stat(p, true).is_none_or(|max| cmp_values(&max, lo).is_ge()))
+            && prune
+                .hi
+                .is_none_or(|hi| stat(p, false).is_none_or(|min| cmp_values(&min, hi).is_lt()));
+        selected_any |= keep;
+        selectors.push(if keep {
+            RowSelector::select(end - start)
+        } else {
+            RowSelector::skip(end - start)
+        });
+    }
+    selected_any.then(|| RowSelection::from(selectors))
+}
+
+/// Opens one row-group file for reading. Decoding problems (truncated or
+/// corrupt file) become [`Error::CorruptRowGroup`]; a missing file
+/// [`Error::MissingRowGroupFile`].
+pub(crate) fn open(
+    storage: &Arc<dyn Storage>,
+    path: &str,
+    size: u64,
+    version: u64,
+    spec: ReadSpec<'_>,
+) -> Result<ParquetRecordBatchReader> {
+    let full = storage.display_path(path);
+    let reader = StorageReader::new(storage.clone(), path.to_owned(), size);
+    let corrupt = |e: ParquetError| match &e {
+        ParquetError::External(inner) => match inner.downcast_ref::<std::io::Error>() {
+            Some(io) if io.kind() == std::io::ErrorKind::NotFound => Error::MissingRowGroupFile {
+                path: full.clone(),
+                version,
+            },
+            _ => Error::CorruptRowGroup {
+                path: full.clone(),
+                reason: e.to_string(),
+            },
+        },
+        _ => Error::CorruptRowGroup {
+            path: full.clone(),
+            reason: e.to_string(),
+        },
+    };
+    let policy = if spec.prune.is_some() {
+        PageIndexPolicy::Optional
+    } else {
+        PageIndexPolicy::Skip
+    };
+    let options = ArrowReaderOptions::new().with_page_index_policy(policy);
+    let meta = ArrowReaderMetadata::load(&reader, options).map_err(corrupt)?;
+    let selection = spec
+        .prune
+        .as_ref()
+        .and_then(|p| page_selection(meta.metadata(), p));
+    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta)
+        .with_batch_size(spec.batch_size.max(1));
+    if let Some(cols) = spec.columns {
+        let mask = ProjectionMask::roots(builder.parquet_schema(), cols.iter().copied());
+        builder = builder.with_projection(mask);
+    }
+    if let Some(selection) = selection {
+        builder = builder.with_row_selection(selection);
+    }
+    builder.build().map_err(corrupt)
+}
+
+/// Reads a whole row-group file (for verification and merges).
+pub(crate) fn read_all(
+    storage: &Arc<dyn Storage>,
+    path: &str,
+    size: u64,
+    version: u64,
+    schema: &Arc<Schema>,
+) -> Result<RecordBatch> {
+    let full = storage.display_path(path);
+    let reader = open(
+        storage,
+        path,
+        size,
+        version,
+        ReadSpec {
+            columns: None,
+            batch_size: usize::MAX,
+            prune: None,
+        },
+    )?;
+    let batches = reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::CorruptRowGroup {
+            path: full.clone(),
+            reason: e.to_string(),
+        })?;
+    arrow::compute::concat_batches(schema, &batches).map_err(|e| Error::CorruptRowGroup {
+        path: full,
+        reason: format!("does not have the dataset's schema: {e}"),
+    })
+}

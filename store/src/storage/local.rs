@@ -1,0 +1,208 @@
+//! The local file system.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::{LOCK_POLL, LockGuard, Storage};
+
+/// Whether writes are flushed to the disk before a commit is published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `fsync` files and directories: a commit survives power loss.
+    #[default]
+    Sync,
+    /// Leave flushing to the OS: a commit survives a crash of the process,
+    /// not of the machine. Faster for small appends.
+    Process,
+}
+
+/// Files under a directory of the local file system.
+///
+/// ```
+/// use ordo_store::storage::{LocalStorage, Storage};
+/// let dir = tempfile::tempdir()?;
+/// let s = LocalStorage::new(dir.path());
+/// s.put("x/y.bin", b"data")?;
+/// assert_eq!(s.size("x/y.bin")?, 4);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LocalStorage {
+    root: PathBuf,
+    durability: Durability,
+}
+
+impl LocalStorage {
+    /// Storage rooted at `root` (created lazily, on the first write).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            durability: Durability::Sync,
+        }
+    }
+
+    /// Sets the durability of writes.
+    pub fn with_durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn full(&self, path: &str) -> PathBuf {
+        if path.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(path)
+        }
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        if self.durability == Durability::Sync {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    fn write_new(&self, path: &Path, data: &[u8], create_new: bool) -> io::Result<()> {
+        let parent = path.parent().expect("storage paths have a parent");
+        fs::create_dir_all(parent)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .create_new(create_new)
+            .truncate(!create_new)
+            .open(path)?;
+        file.write_all(data)?;
+        if self.durability == Durability::Sync {
+            file.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+fn unique_suffix() -> String {
+    format!("{:016x}", super::random_u64())
+}
+
+impl Storage for LocalStorage {
+    fn put_if_absent(&self, path: &str, data: &[u8]) -> io::Result<bool> {
+        let target = self.full(path);
+        // Write the whole content under a temporary name, then hard-link it
+        // to the target: `link` fails if the target exists, so the target
+        // appears complete, once, or not at all.
+        let name = target.file_name().expect("a file name").to_string_lossy();
+        let tmp = target.with_file_name(format!(".{name}.{}.tmp", unique_suffix()));
+        self.write_new(&tmp, data, true)?;
+        let linked = fs::hard_link(&tmp, &target);
+        let removed = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => {
+                removed?;
+                self.sync_dir(target.parent().expect("a parent"))?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn put(&self, path: &str, data: &[u8]) -> io::Result<()> {
+        let target = self.full(path);
+        self.write_new(&target, data, false)?;
+        self.sync_dir(target.parent().expect("a parent"))
+    }
+
+    fn read(&self, path: &str) -> io::Result<Bytes> {
+        fs::read(self.full(path)).map(Bytes::from)
+    }
+
+    fn read_range(&self, path: &str, range: Range<u64>) -> io::Result<Bytes> {
+        let file = File::open(self.full(path))?;
+        let len = usize::try_from(range.end - range.start)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "range too large"))?;
+        let mut buf = vec![0; len];
+        file.read_exact_at(&mut buf, range.start)?;
+        Ok(Bytes::from(buf))
+    }
+
+    fn size(&self, path: &str) -> io::Result<u64> {
+        Ok(fs::metadata(self.full(path))?.len())
+    }
+
+    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
+        let entries = match fs::read_dir(self.full(dir)) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry?;
+            if entry.file_type()?.is_file()
+                && let Some(name) = entry.file_name().to_str()
+            {
+                names.push(name.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn delete(&self, path: &str) -> io::Result<()> {
+        match fs::remove_file(self.full(path)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn remove_dir_if_empty(&self, dir: &str) -> io::Result<()> {
+        match fs::remove_dir(self.full(dir)) {
+            Ok(()) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>> {
+        let path = self.full(path);
+        fs::create_dir_all(path.parent().expect("a parent"))?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(Box::new(file))),
+                Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                    std::thread::sleep(LOCK_POLL.min(timeout.saturating_sub(start.elapsed())));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Ok(None),
+                Err(fs::TryLockError::Error(e)) => return Err(e),
+            }
+        }
+    }
+
+    fn display_path(&self, path: &str) -> PathBuf {
+        self.full(path)
+    }
+}

@@ -1,0 +1,473 @@
+//! Values of the ordered column: the public [`OrderedValue`] (range bounds
+//! and statistics) and the typed helpers that read, compare and search the
+//! ordered column of a record batch.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::*;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+use crate::error::{Error, Result};
+
+/// A value of an ordered column: a range bound, or a statistic.
+///
+/// Statistics ([`RowGroupStats`](crate::RowGroupStats)) hold the stored
+/// value: `Int` for signed integers, timestamps (in the column's unit) and
+/// dates (days for `Date32`, milliseconds for `Date64`), `UInt` for
+/// unsigned integers, `Float` and `Str`. Bounds may also be given as
+/// `chrono` times and dates; they are converted to the column's unit
+/// (a naive date-time is taken as UTC, the instant a time-zone-aware
+/// column stores).
+///
+/// ```
+/// use ordo_store::OrderedValue;
+/// use chrono::{NaiveDate, TimeZone, Utc};
+/// assert_eq!(OrderedValue::from(5i32), OrderedValue::Int(5));
+/// assert_eq!(OrderedValue::from("abc"), OrderedValue::Str("abc".into()));
+/// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// assert_eq!(OrderedValue::from(t), OrderedValue::Timestamp(t));
+/// let d = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+/// assert_eq!(OrderedValue::from(d), OrderedValue::Date(d));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum OrderedValue {
+    /// A signed integer, or a timestamp or date in its stored unit.
+    Int(i64),
+    /// An unsigned integer.
+    UInt(u64),
+    /// A float (never NaN in stored data).
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// An instant, converted to a timestamp column's unit.
+    Timestamp(DateTime<Utc>),
+    /// A calendar date (midnight UTC against a timestamp column).
+    Date(NaiveDate),
+}
+
+impl fmt::Display for OrderedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int(v) => write!(f, "{v}"),
+            Self::UInt(v) => write!(f, "{v}"),
+            Self::Float(v) => write!(f, "{v}"),
+            Self::Str(v) => write!(f, "{v:?}"),
+            Self::Timestamp(v) => write!(f, "{}", v.to_rfc3339()),
+            Self::Date(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+macro_rules! from_int {
+    ($variant:ident: $($t:ty),*) => {$(
+        impl From<$t> for OrderedValue {
+            fn from(v: $t) -> Self {
+                Self::$variant(v.into())
+            }
+        }
+    )*};
+}
+from_int!(Int: i8, i16, i32, i64);
+from_int!(UInt: u8, u16, u32, u64);
+from_int!(Float: f32, f64);
+
+impl From<&str> for OrderedValue {
+    fn from(v: &str) -> Self {
+        Self::Str(v.to_owned())
+    }
+}
+impl From<String> for OrderedValue {
+    fn from(v: String) -> Self {
+        Self::Str(v)
+    }
+}
+impl<Tz: TimeZone> From<DateTime<Tz>> for OrderedValue {
+    fn from(v: DateTime<Tz>) -> Self {
+        Self::Timestamp(v.with_timezone(&Utc))
+    }
+}
+impl From<NaiveDateTime> for OrderedValue {
+    fn from(v: NaiveDateTime) -> Self {
+        Self::Timestamp(v.and_utc())
+    }
+}
+impl From<NaiveDate> for OrderedValue {
+    fn from(v: NaiveDate) -> Self {
+        Self::Date(v)
+    }
+}
+
+/// How values of an ordered column are stored and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Int,
+    UInt,
+    Float,
+    Str,
+}
+
+/// The kind of an ordered column's type, if it can be ordered on.
+pub(crate) fn kind_of(dt: &DataType) -> Option<Kind> {
+    use DataType::*;
+    Some(match dt {
+        Int8 | Int16 | Int32 | Int64 | Timestamp(..) | Date32 | Date64 => Kind::Int,
+        UInt8 | UInt16 | UInt32 | UInt64 => Kind::UInt,
+        Float32 | Float64 => Kind::Float,
+        Utf8 | LargeUtf8 | Utf8View => Kind::Str,
+        _ => return None,
+    })
+}
+
+/// Total order on stored values of one kind (NaN never occurs).
+pub(crate) fn cmp_values(a: &OrderedValue, b: &OrderedValue) -> Ordering {
+    use OrderedValue::*;
+    match (a, b) {
+        (Int(a), Int(b)) => a.cmp(b),
+        (UInt(a), UInt(b)) => a.cmp(b),
+        (Float(a), Float(b)) => a.total_cmp(b),
+        (Str(a), Str(b)) => a.cmp(b),
+        _ => panic!("comparing stored values of different kinds: {a:?} and {b:?}"),
+    }
+}
+
+/// The stored value at row `i` of an ordered column (no null there).
+pub(crate) fn value_at(array: &dyn Array, i: usize) -> OrderedValue {
+    use DataType::*;
+    macro_rules! prim {
+        ($t:ty, $v:ident) => {
+            OrderedValue::$v(array.as_primitive::<$t>().value(i).into())
+        };
+    }
+    match array.data_type() {
+        Int8 => prim!(Int8Type, Int),
+        Int16 => prim!(Int16Type, Int),
+        Int32 => prim!(Int32Type, Int),
+        Int64 => prim!(Int64Type, Int),
+        Date32 => prim!(Date32Type, Int),
+        Date64 => prim!(Date64Type, Int),
+        Timestamp(TimeUnit::Second, _) => prim!(TimestampSecondType, Int),
+        Timestamp(TimeUnit::Millisecond, _) => prim!(TimestampMillisecondType, Int),
+        Timestamp(TimeUnit::Microsecond, _) => prim!(TimestampMicrosecondType, Int),
+        Timestamp(TimeUnit::Nanosecond, _) => prim!(TimestampNanosecondType, Int),
+        UInt8 => prim!(UInt8Type, UInt),
+        UInt16 => prim!(UInt16Type, UInt),
+        UInt32 => prim!(UInt32Type, UInt),
+        UInt64 => prim!(UInt64Type, UInt),
+        Float32 => prim!(Float32Type, Float),
+        Float64 => prim!(Float64Type, Float),
+        Utf8 => OrderedValue::Str(array.as_string::<i32>().value(i).to_owned()),
+        LargeUtf8 => OrderedValue::Str(array.as_string::<i64>().value(i).to_owned()),
+        Utf8View => OrderedValue::Str(array.as_string_view().value(i).to_owned()),
+        other => panic!("value_at on unsupported ordered type {other}"),
+    }
+}
+
+/// The first row `i` with `array[i] >= v` (or `> v` when `after_equal`),
+/// by binary search on a sorted ordered column.
+pub(crate) fn partition_point(array: &dyn Array, v: &OrderedValue, after_equal: bool) -> usize {
+    let (mut lo, mut hi) = (0, array.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let ord = cmp_values(&value_at(array, mid), v);
+        if ord == Ordering::Less || (after_equal && ord == Ordering::Equal) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Checks an ordered column of new data: no nulls, no NaN, sorted
+/// ascending (ties allowed).
+pub(crate) fn check_ordered(array: &ArrayRef, column: &str) -> Result<()> {
+    if let Some(row) = array
+        .nulls()
+        .and_then(|n| (0..n.len()).find(|&i| n.is_null(i)))
+    {
+        return Err(Error::NullInOrderedColumn {
+            column: column.to_owned(),
+            row,
+        });
+    }
+    use DataType::*;
+    let unsorted_row = match array.data_type() {
+        Int8 => first_descent(array.as_primitive::<Int8Type>().values()),
+        Int16 => first_descent(array.as_primitive::<Int16Type>().values()),
+        Int32 => first_descent(array.as_primitive::<Int32Type>().values()),
+        Int64 => first_descent(array.as_primitive::<Int64Type>().values()),
+        Date32 => first_descent(array.as_primitive::<Date32Type>().values()),
+        Date64 => first_descent(array.as_primitive::<Date64Type>().values()),
+        Timestamp(TimeUnit::Second, _) => {
+            first_descent(array.as_primitive::<TimestampSecondType>().values())
+        }
+        Timestamp(TimeUnit::Millisecond, _) => {
+            first_descent(array.as_primitive::<TimestampMillisecondType>().values())
+        }
+        Timestamp(TimeUnit::Microsecond, _) => {
+            first_descent(array.as_primitive::<TimestampMicrosecondType>().values())
+        }
+        Timestamp(TimeUnit::Nanosecond, _) => {
+            first_descent(array.as_primitive::<TimestampNanosecondType>().values())
+        }
+        UInt8 => first_descent(array.as_primitive::<UInt8Type>().values()),
+        UInt16 => first_descent(array.as_primitive::<UInt16Type>().values()),
+        UInt32 => first_descent(array.as_primitive::<UInt32Type>().values()),
+        UInt64 => first_descent(array.as_primitive::<UInt64Type>().values()),
+        Float32 => check_floats(array.as_primitive::<Float32Type>().values(), column)?,
+        Float64 => check_floats(array.as_primitive::<Float64Type>().values(), column)?,
+        Utf8 => first_descent_iter(array.as_string::<i32>().iter().map(Option::unwrap)),
+        LargeUtf8 => first_descent_iter(array.as_string::<i64>().iter().map(Option::unwrap)),
+        Utf8View => first_descent_iter(array.as_string_view().iter().map(Option::unwrap)),
+        other => {
+            return Err(Error::UnsupportedOrderedType {
+                column: column.to_owned(),
+                data_type: other.to_string(),
+            });
+        }
+    };
+    match unsorted_row {
+        None => Ok(()),
+        Some(row) => Err(Error::Unsorted {
+            column: column.to_owned(),
+            row,
+            previous: value_at(array.as_ref(), row - 1).to_string(),
+            value: value_at(array.as_ref(), row).to_string(),
+        }),
+    }
+}
+
+fn first_descent<T: PartialOrd>(values: &[T]) -> Option<usize> {
+    values.windows(2).position(|w| w[1] < w[0]).map(|i| i + 1)
+}
+
+fn first_descent_iter<T: PartialOrd>(mut values: impl Iterator<Item = T>) -> Option<usize> {
+    let mut prev = values.next()?;
+    for (i, v) in values.enumerate() {
+        if v < prev {
+            return Some(i + 1);
+        }
+        prev = v;
+    }
+    None
+}
+
+fn check_floats<T: num_like::Float>(values: &[T], column: &str) -> Result<Option<usize>> {
+    if let Some(row) = values.iter().position(|v| v.is_nan()) {
+        return Err(Error::NanInOrderedColumn {
+            column: column.to_owned(),
+            row,
+        });
+    }
+    // total_cmp, as the statistics use, so that -0.0 sorts before 0.0.
+    Ok(values
+        .windows(2)
+        .position(|w| w[1].total_cmp(w[0]) == Ordering::Less)
+        .map(|i| i + 1))
+}
+
+mod num_like {
+    use std::cmp::Ordering;
+
+    pub trait Float: PartialOrd + Copy {
+        fn is_nan(self) -> bool;
+        fn total_cmp(self, other: Self) -> Ordering;
+    }
+    impl Float for f32 {
+        fn is_nan(self) -> bool {
+            f32::is_nan(self)
+        }
+        fn total_cmp(self, other: Self) -> Ordering {
+            f32::total_cmp(&self, &other)
+        }
+    }
+    impl Float for f64 {
+        fn is_nan(self) -> bool {
+            f64::is_nan(self)
+        }
+        fn total_cmp(self, other: Self) -> Ordering {
+            f64::total_cmp(&self, &other)
+        }
+    }
+}
+
+/// The smallest stored value `>= bound` for a column of type `dt`, or
+/// `None` when every storable value is smaller. Integral columns round a
+/// fractional bound up, so `v >= bound` iff `v >= ceil(bound)`.
+pub(crate) fn bound_to_stored(
+    bound: &OrderedValue,
+    dt: &DataType,
+    column: &str,
+) -> Result<Option<OrderedValue>> {
+    use OrderedValue as V;
+    let incompatible = || Error::IncompatibleValue {
+        column: column.to_owned(),
+        data_type: dt.to_string(),
+        value: bound.to_string(),
+    };
+    let kind = kind_of(dt).ok_or_else(incompatible)?;
+    Ok(match (kind, bound) {
+        (Kind::Str, V::Str(s)) => Some(V::Str(s.clone())),
+        (Kind::Str, _) | (_, V::Str(_)) => return Err(incompatible()),
+        (Kind::Float, V::Float(f)) => Some(V::Float(*f)),
+        (Kind::Float, V::Int(i)) => Some(V::Float(*i as f64)),
+        (Kind::Float, V::UInt(u)) => Some(V::Float(*u as f64)),
+        (Kind::Float, _) => return Err(incompatible()),
+        (Kind::Int | Kind::UInt, V::Timestamp(_) | V::Date(_))
+            if !matches!(
+                dt,
+                DataType::Timestamp(..) | DataType::Date32 | DataType::Date64
+            ) =>
+        {
+            return Err(incompatible());
+        }
+        (_, V::Timestamp(t)) => {
+            let nanos =
+                i128::from(t.timestamp()) * 1_000_000_000 + i128::from(t.timestamp_subsec_nanos());
+            int_from_i128(kind, div_ceil(nanos, nanos_per_unit(dt)))
+        }
+        (_, V::Date(d)) => {
+            let days = i128::from(d.signed_duration_since(NaiveDate::default()).num_days());
+            int_from_i128(
+                kind,
+                div_ceil(days * 86_400_000_000_000, nanos_per_unit(dt)),
+            )
+        }
+        (_, V::Int(i)) => int_from_i128(kind, i128::from(*i)),
+        (_, V::UInt(u)) => int_from_i128(kind, i128::from(*u)),
+        (_, V::Float(f)) if f.is_nan() => return Err(incompatible()),
+        (_, V::Float(f)) => {
+            let c = f.ceil();
+            if c >= 1.8e19 {
+                None
+            } else if c <= -1e19 {
+                int_from_i128(kind, i128::MIN)
+            } else {
+                int_from_i128(kind, c as i128)
+            }
+        }
+    })
+}
+
+fn int_from_i128(kind: Kind, v: i128) -> Option<OrderedValue> {
+    match kind {
+        Kind::UInt => {
+            let clamped = v.max(0);
+            u64::try_from(clamped).ok().map(OrderedValue::UInt)
+        }
+        _ => {
+            if v > i128::from(i64::MAX) {
+                None
+            } else {
+                Some(OrderedValue::Int(v.max(i128::from(i64::MIN)) as i64))
+            }
+        }
+    }
+}
+
+fn div_ceil(a: i128, b: i128) -> i128 {
+    let q = a.div_euclid(b);
+    if a.rem_euclid(b) == 0 { q } else { q + 1 }
+}
+
+/// Nanoseconds per stored unit of a temporal column (1 for plain integers,
+/// which take bounds in their own unit).
+fn nanos_per_unit(dt: &DataType) -> i128 {
+    match dt {
+        DataType::Timestamp(TimeUnit::Second, _) => 1_000_000_000,
+        DataType::Timestamp(TimeUnit::Millisecond, _) | DataType::Date64 => 1_000_000,
+        DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000,
+        DataType::Date32 => 86_400_000_000_000,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Float64Array, Int64Array, StringArray};
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn bounds_round_up_into_the_column_unit() {
+        let ts_s = DataType::Timestamp(TimeUnit::Second, None);
+        let t = Utc.timestamp_opt(10, 1).unwrap();
+        let b = |v: OrderedValue, dt: &DataType| bound_to_stored(&v, dt, "c").unwrap();
+        assert_eq!(b(t.into(), &ts_s), Some(OrderedValue::Int(11)));
+        let t = Utc.timestamp_opt(-10, 0).unwrap();
+        assert_eq!(b(t.into(), &ts_s), Some(OrderedValue::Int(-10)));
+        let ns = DataType::Timestamp(TimeUnit::Nanosecond, Some("Europe/Paris".into()));
+        assert_eq!(
+            b(Utc.timestamp_opt(1, 5).unwrap().into(), &ns),
+            Some(OrderedValue::Int(1_000_000_005))
+        );
+        let d = NaiveDate::from_ymd_opt(1970, 1, 2).unwrap();
+        assert_eq!(b(d.into(), &DataType::Date32), Some(OrderedValue::Int(1)));
+        assert_eq!(
+            b(d.into(), &DataType::Date64),
+            Some(OrderedValue::Int(86_400_000))
+        );
+        let noon = NaiveDate::from_ymd_opt(1970, 1, 2)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
+        assert_eq!(
+            b(noon.into(), &DataType::Date32),
+            Some(OrderedValue::Int(2))
+        );
+        assert_eq!(
+            b(OrderedValue::Float(2.5), &DataType::Int32),
+            Some(OrderedValue::Int(3))
+        );
+        assert_eq!(
+            b(OrderedValue::Int(-3), &DataType::UInt8),
+            Some(OrderedValue::UInt(0))
+        );
+        assert_eq!(b(OrderedValue::UInt(u64::MAX), &DataType::Int64), None);
+        assert_eq!(
+            b(OrderedValue::Int(7), &DataType::Float32),
+            Some(OrderedValue::Float(7.0))
+        );
+        assert!(bound_to_stored(&"x".into(), &DataType::Int64, "c").is_err());
+        assert!(bound_to_stored(&OrderedValue::Int(1), &DataType::Utf8, "c").is_err());
+        assert!(bound_to_stored(&d.into(), &DataType::Int64, "c").is_err());
+        assert!(bound_to_stored(&d.into(), &DataType::Float64, "c").is_err());
+        assert!(bound_to_stored(&OrderedValue::Float(f64::NAN), &DataType::Int64, "c").is_err());
+    }
+
+    #[test]
+    fn ordered_column_checks() {
+        let ok: ArrayRef = Arc::new(Int64Array::from(vec![1, 1, 2, 5]));
+        assert!(check_ordered(&ok, "c").is_ok());
+        let bad: ArrayRef = Arc::new(Int64Array::from(vec![1, 3, 2]));
+        assert!(matches!(
+            check_ordered(&bad, "c"),
+            Err(Error::Unsorted { row: 2, .. })
+        ));
+        let null: ArrayRef = Arc::new(Int64Array::from(vec![Some(1), None]));
+        assert!(matches!(
+            check_ordered(&null, "c"),
+            Err(Error::NullInOrderedColumn { row: 1, .. })
+        ));
+        let nan: ArrayRef = Arc::new(Float64Array::from(vec![1.0, f64::NAN]));
+        assert!(matches!(
+            check_ordered(&nan, "c"),
+            Err(Error::NanInOrderedColumn { row: 1, .. })
+        ));
+        let s: ArrayRef = Arc::new(StringArray::from(vec!["a", "b", "a"]));
+        assert!(matches!(
+            check_ordered(&s, "c"),
+            Err(Error::Unsorted { row: 2, .. })
+        ));
+        let sorted = Int64Array::from(vec![1, 2, 2, 2, 5]);
+        assert_eq!(partition_point(&sorted, &OrderedValue::Int(2), false), 1);
+        assert_eq!(partition_point(&sorted, &OrderedValue::Int(2), true), 4);
+        assert_eq!(partition_point(&sorted, &OrderedValue::Int(9), true), 5);
+    }
+}

@@ -1,7 +1,7 @@
 //! Maintenance: garbage collection under the retention rule, removal,
 //! and `verify`, which checks every invariant of the format.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use arrow::array::Array;
@@ -49,10 +49,14 @@ impl OrderedParquetDataset {
     /// Garbage collection; the caller holds the lock.
     ///
     /// Versions are kept when among the last `n`, or younger than `t` by
-    /// their recorded creation time. A file lives in one contiguous run of
-    /// versions (files are never re-added), so the files to delete are
-    /// those of collected versions that the oldest kept version does not
-    /// list, plus files of ordo's naming that no committed version wrote.
+    /// their recorded creation time; versions are created in time order,
+    /// so the collected ones are a prefix. Every data file is named after
+    /// the version that wrote it, a commit lists every file it wrote, and a
+    /// file once dropped is never listed again. So a file tagged `v` is
+    /// garbage when `v` is newer than the latest version (a crashed
+    /// writer's), when `v` is older than the oldest kept version and that
+    /// version does not list it, or when manifest `v` does not list it
+    /// (a crashed writer whose version number was later reused).
     pub(crate) fn gc_locked(&self, retention: &Retention) -> Result<GcReport> {
         let versions = self.list_versions()?;
         let Some(&latest) = versions.last() else {
@@ -61,8 +65,6 @@ impl OrderedParquetDataset {
         let keep_from = versions.len().saturating_sub(retention.versions());
         let now = super::write::now_ms();
         let young_ms = i64::try_from(retention.younger_than().as_millis()).unwrap_or(i64::MAX);
-        // Versions are created in time order: the collectable ones are a
-        // prefix. Find its end by walking back from the newest candidate.
         let mut cut = 0;
         for i in (0..keep_from).rev() {
             let m = self.load_manifest(versions[i])?;
@@ -72,32 +74,41 @@ impl OrderedParquetDataset {
             }
         }
         let (collect, kept) = versions.split_at(cut);
-        let oldest_kept = self.load_manifest(kept[0])?;
-        let kept_files: HashSet<String> = oldest_kept
-            .iter()
-            .flat_map(|m| m.row_groups.iter().map(|r| r.file.clone()))
-            .collect();
-        let mut report = GcReport::default();
-        let mut doomed: Vec<String> = Vec::new();
-        let mut collected_files: HashSet<String> = HashSet::new();
-        for &v in collect {
-            if let Some(m) = self.load_manifest(v)? {
-                collected_files.extend(m.row_groups.into_iter().map(|r| r.file));
+        let oldest_kept = kept[0];
+        let mut listed: HashMap<u64, HashSet<String>> = HashMap::new();
+        // Whether manifest `v` lists `name` (manifests read once each).
+        let mut lists = |v: u64, name: &str| -> Result<bool> {
+            if let std::collections::hash_map::Entry::Vacant(e) = listed.entry(v) {
+                let manifest = self.load_manifest(v)?;
+                e.insert(
+                    manifest
+                        .into_iter()
+                        .flat_map(|m| m.row_groups)
+                        .map(|r| r.file)
+                        .collect(),
+                );
             }
-        }
-        let names = self.storage.list(&self.prefix).map_err(self.io_error(""))?;
-        let oldest_kept_version = kept[0];
-        for name in names {
+            Ok(listed[&v].contains(name))
+        };
+        let mut doomed = Vec::new();
+        for name in self.storage.list(&self.prefix).map_err(self.io_error(""))? {
             let Some(v) = manifest::data_file_version(&name) else {
-                continue;
+                continue; // not ordo's
             };
-            let orphan = v > latest || (v < oldest_kept_version && !kept_files.contains(&name));
-            if (collected_files.contains(&name) && !kept_files.contains(&name)) || orphan {
+            let garbage = if v > latest {
+                true
+            } else if lists(latest, &name)? || lists(oldest_kept, &name)? {
+                false
+            } else {
+                v < oldest_kept || !lists(v, &name)?
+            };
+            if garbage {
                 doomed.push(name);
             }
         }
+        let mut report = GcReport::default();
         // Data files go first: a crash then leaves manifests pointing at
-        // collected files only for versions already outside retention.
+        // deleted files only for versions already outside retention.
         for f in doomed {
             self.storage
                 .delete(&self.file_path(&f))

@@ -48,6 +48,29 @@ pub enum OrderedValue {
     Date(NaiveDate),
 }
 
+/// Values of the same variant compare (floats by `total_cmp`); values of
+/// different variants do not.
+///
+/// ```
+/// use ordo_store::OrderedValue;
+/// assert!(OrderedValue::Int(1) < OrderedValue::Int(2));
+/// assert_eq!(OrderedValue::Int(1).partial_cmp(&OrderedValue::UInt(1)), None);
+/// ```
+impl PartialOrd for OrderedValue {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        use OrderedValue::*;
+        match (self, other) {
+            (Int(a), Int(b)) => Some(a.cmp(b)),
+            (UInt(a), UInt(b)) => Some(a.cmp(b)),
+            (Float(a), Float(b)) => Some(a.total_cmp(b)),
+            (Str(a), Str(b)) => Some(a.cmp(b)),
+            (Timestamp(a), Timestamp(b)) => Some(a.cmp(b)),
+            (Date(a), Date(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for OrderedValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -123,14 +146,8 @@ pub(crate) fn kind_of(dt: &DataType) -> Option<Kind> {
 
 /// Total order on stored values of one kind (NaN never occurs).
 pub(crate) fn cmp_values(a: &OrderedValue, b: &OrderedValue) -> Ordering {
-    use OrderedValue::*;
-    match (a, b) {
-        (Int(a), Int(b)) => a.cmp(b),
-        (UInt(a), UInt(b)) => a.cmp(b),
-        (Float(a), Float(b)) => a.total_cmp(b),
-        (Str(a), Str(b)) => a.cmp(b),
-        _ => panic!("comparing stored values of different kinds: {a:?} and {b:?}"),
-    }
+    a.partial_cmp(b)
+        .unwrap_or_else(|| panic!("comparing stored values of different kinds: {a:?} and {b:?}"))
 }
 
 /// The stored value at row `i` of an ordered column (no null there).

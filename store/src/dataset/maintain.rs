@@ -65,14 +65,24 @@ impl OrderedParquetDataset {
         let keep_from = versions.len().saturating_sub(retention.versions());
         let now = super::write::now_ms();
         let young_ms = i64::try_from(retention.younger_than().as_millis()).unwrap_or(i64::MAX);
-        let mut cut = 0;
-        for i in (0..keep_from).rev() {
-            let m = self.load_manifest(versions[i])?;
-            if m.is_none_or(|m| now.saturating_sub(m.created_at_ms) >= young_ms) {
-                cut = i + 1;
-                break;
+        // Collectable versions form a prefix of the candidates (the ones
+        // before the last `n`): binary-search its end, reading O(log n)
+        // manifests. A missing manifest counts as old.
+        let is_old = |v: u64| -> Result<bool> {
+            Ok(self
+                .load_manifest(v)?
+                .is_none_or(|m| now.saturating_sub(m.created_at_ms) >= young_ms))
+        };
+        let (mut lo, mut hi) = (0, keep_from);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if is_old(versions[mid])? {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
+        let cut = lo;
         let (collect, kept) = versions.split_at(cut);
         let oldest_kept = kept[0];
         let mut listed: HashMap<u64, HashSet<String>> = HashMap::new();

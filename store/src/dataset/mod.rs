@@ -51,6 +51,12 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     fn new(manifest: Manifest) -> Self {
         let schema = manifest.schema();
+        Self::with_schema(manifest, schema)
+    }
+
+    /// A snapshot whose schema is already decoded (the manifest's `schema`
+    /// must encode it).
+    pub(crate) fn with_schema(manifest: Manifest, schema: SchemaRef) -> Self {
         let dt = schema
             .field_with_name(&manifest.ordered_on)
             .expect("checked on decode")

@@ -10,6 +10,7 @@ use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
 use super::{OrderedParquetDataset, Snapshot};
+
 use crate::conform::{conform, initial_schema};
 use crate::dedup;
 use crate::error::{Error, Result};
@@ -80,9 +81,7 @@ impl OrderedParquetDataset {
         dedup::key_columns(&options.duplicates_on, batch, idx)?;
 
         let _guard = self.lock(options.lock_timeout)?;
-        let latest = self.load_latest()?;
-        let last_version = latest.as_ref().map_or(0, |m| m.version);
-        let current = latest.filter(|m| !m.removed).map(Snapshot::new);
+        let (last_version, current) = self.latest_locked()?;
         let schema = match &current {
             Some(s) if s.manifest.ordered_on != *column => {
                 return Err(Error::OrderedOnMismatch {
@@ -100,7 +99,35 @@ impl OrderedParquetDataset {
             Some(key) => dedup::keep_last(&data, idx, &key)?,
             None => data,
         };
-        self.commit(current.as_ref(), last_version, &schema, &data, options)
+        self.commit(current.as_deref(), last_version, &schema, &data, options)
+    }
+
+    /// The latest version number (tombstones included) and snapshot, with
+    /// the lock held. Versions are contiguous and only lock holders add
+    /// them, so when manifest `v + 1` does not exist this handle's version
+    /// `v` is the latest and its snapshot is reused without a listing.
+    pub(crate) fn latest_locked(&self) -> Result<(u64, Option<Arc<Snapshot>>)> {
+        if let Some(s) = self.snapshot() {
+            let next = format!(
+                "{MANIFEST_DIR}/{}",
+                manifest::manifest_name(s.manifest.version + 1)
+            );
+            match self.storage.size(&self.file_path(&next)) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Ok((s.manifest.version, Some(s)));
+                }
+                Err(e) => return Err(self.io_error(&next)(e)),
+                Ok(_) => {}
+            }
+        }
+        let latest = self.load_latest()?;
+        let version = latest.as_ref().map_or(0, |m| m.version);
+        Ok((
+            version,
+            latest
+                .filter(|m| !m.removed)
+                .map(|m| Arc::new(Snapshot::new(m))),
+        ))
     }
 
     pub(crate) fn lock(&self, timeout: std::time::Duration) -> Result<LockGuard> {
@@ -178,7 +205,10 @@ impl OrderedParquetDataset {
             version,
             created_at_ms: now_ms(),
             ordered_on: options.ordered_on.clone(),
-            schema: manifest::encode_schema(schema),
+            schema: current.map_or_else(
+                || manifest::encode_schema(schema),
+                |s| s.manifest.schema.clone(),
+            ),
             key_value_metadata: kv,
             row_groups,
             removed: false,
@@ -196,7 +226,10 @@ impl OrderedParquetDataset {
         }
         report.version = version;
         report.committed = true;
-        self.set_current(Some(Arc::new(Snapshot::new(manifest))));
+        self.set_current(Some(Arc::new(Snapshot::with_schema(
+            manifest,
+            schema.clone(),
+        ))));
         if version.is_multiple_of(GC_EVERY)
             && let Err(e) = self.gc_locked(&options.retention)
         {

@@ -651,3 +651,55 @@ fn verify_reports_tampered_files() {
     assert_eq!(problems[1].file, stats[2].file);
     assert!(matches!(ds.read(), Err(Error::CorruptRowGroup { .. })));
 }
+
+#[test]
+fn corrupt_or_foreign_state_gives_specific_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+    ds.write(&int_batch(&[1, 2], &[1, 2]), &opts()).unwrap();
+    let manifest = dir.path().join("_ordo/manifests/00000000000000000001.json");
+    let good = std::fs::read(&manifest).unwrap();
+
+    std::fs::write(&manifest, b"{ not json").unwrap();
+    let err = OrderedParquetDataset::open(dir.path()).unwrap_err();
+    assert!(matches!(&err, Error::CorruptManifest { path, .. } if path.ends_with("00000000000000000001.json")), "{err}");
+
+    let mut v: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    v["format_version"] = 99.into();
+    std::fs::write(&manifest, serde_json::to_vec(&v).unwrap()).unwrap();
+    assert!(matches!(
+        OrderedParquetDataset::open(dir.path()),
+        Err(Error::UnsupportedFormatVersion { found: 99, supported: 1, .. })
+    ));
+
+    std::fs::write(&manifest, &good).unwrap();
+    let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+    std::fs::remove_file(dir.path().join(&ds.row_group_stats()[0].file)).unwrap();
+    assert!(matches!(ds.read(), Err(Error::MissingRowGroupFile { version: 1, .. })));
+    assert_eq!(ds.verify().unwrap().len(), 1);
+}
+
+#[test]
+fn remove_of_nothing_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("never");
+    OrderedParquetDataset::open(&path).unwrap().remove(Duration::from_secs(1)).unwrap();
+    assert!(!path.exists());
+}
+
+#[test]
+fn a_noop_write_moves_the_handle_to_the_latest_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = OrderedParquetDataset::open(dir.path()).unwrap();
+    a.write(&int_batch(&[1], &[1]), &opts()).unwrap();
+    let b = OrderedParquetDataset::open(dir.path()).unwrap();
+    a.write(&int_batch(&[2], &[2]), &opts()).unwrap();
+    assert_eq!(b.version(), Some(1));
+    let r = b.write(&int_batch(&[], &[]), &opts()).unwrap();
+    assert!(!r.committed);
+    assert_eq!((r.version, b.version()), (2, Some(2)));
+    // A handle pinned to an old version writes on top of the latest.
+    let old = b.at_version(1).unwrap();
+    let r = old.write(&int_batch(&[3], &[3]), &opts()).unwrap();
+    assert_eq!((r.version, old.num_rows()), (3, 3));
+}

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::value::{Kind, OrderedValue, kind_of};
+use crate::value::{Kind, OrderedValue, cmp_values, kind_of};
 
 /// The format this build writes and the newest it reads.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -98,6 +98,11 @@ impl Manifest {
         if header.format_version > FORMAT_VERSION {
             return Err(DecodeError::NewerFormat(header.format_version));
         }
+        if header.format_version == 0 {
+            return Err(DecodeError::Corrupt(
+                "format_version 0 does not exist".into(),
+            ));
+        }
         let manifest: Manifest =
             serde_json::from_slice(bytes).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
         manifest.check().map_err(DecodeError::Corrupt)?;
@@ -114,6 +119,7 @@ impl Manifest {
         if kind_of(dt).is_none() {
             return Err(format!("ordered column type {dt} is not supported"));
         }
+        let mut previous_max: Option<OrderedValue> = None;
         for (i, rg) in self.row_groups.iter().enumerate() {
             if !is_data_file_name(&rg.file) {
                 return Err(format!(
@@ -121,11 +127,26 @@ impl Manifest {
                     rg.file
                 ));
             }
-            for v in [&rg.min, &rg.max] {
+            if rg.num_rows == 0 {
+                return Err(format!("row group {i} has no rows"));
+            }
+            let stat = |v: &Value| {
                 stat_from_json(v, dt).ok_or_else(|| {
                     format!("row group {i} has a statistic {v} that is not a {dt} value")
-                })?;
+                })
+            };
+            let (min, max) = (stat(&rg.min)?, stat(&rg.max)?);
+            if cmp_values(&min, &max).is_gt() {
+                return Err(format!("row group {i} has min {min} > max {max}"));
             }
+            if let Some(prev) = &previous_max
+                && cmp_values(prev, &min).is_ge()
+            {
+                return Err(format!(
+                    "row group {i} starts at {min}, not after the previous max {prev}"
+                ));
+            }
+            previous_max = Some(max);
         }
         Ok(())
     }
@@ -141,13 +162,21 @@ pub(crate) fn data_file_name(version: u64, seq: usize, salt: u64) -> String {
     format!("{version:020}-{seq:05}-{salt:016x}.parquet")
 }
 
-/// The version a data file was written for, if its name is ordo's.
+/// The version a data file was written for, if its name follows ordo's
+/// pattern exactly (`20 digits - 5+ digits - 16 hex .parquet`).
 pub(crate) fn data_file_version(name: &str) -> Option<u64> {
-    let digits = name.get(..20)?;
-    if !is_data_file_name(name) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
+    let stem = name.strip_suffix(".parquet")?;
+    let mut parts = stem.split('-');
+    let (version, seq, salt) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = parts.next().is_none()
+        && version.len() == 20
+        && digits(version)
+        && seq.len() >= 5
+        && digits(seq)
+        && salt.len() == 16
+        && salt.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if ok { version.parse().ok() } else { None }
 }
 
 /// Data file names: plain names ending in `.parquet`, never in `_ordo`.
@@ -251,6 +280,15 @@ mod tests {
         assert_eq!(f, "00000000000000000007-00002-00000000000000ab.parquet");
         assert_eq!(data_file_version(&f), Some(7));
         assert_eq!(data_file_version("foreign.parquet"), None);
+        for bad in [
+            "00000000000000000007.parquet",
+            "00000000000000000007-00002-00000000000000AB.parquet",
+            "00000000000000000007-00002-00000000000000ab-x.parquet",
+            "0000000000000000007-00002-00000000000000ab.parquet",
+            "00000000000000000007-0002-00000000000000ab.parquet",
+        ] {
+            assert_eq!(data_file_version(bad), None, "{bad}");
+        }
         assert_eq!(parse_manifest_name("00000000000000000007.json"), Some(7));
         for bad in [
             "7.json",
@@ -272,6 +310,18 @@ mod tests {
         assert!(corrupt(&m.encode()));
         let mut m = sample();
         m.row_groups[0].file = "../etc/passwd".into();
+        assert!(corrupt(&m.encode()));
+        let mut m = sample();
+        m.row_groups[0].min = Value::from(5);
+        assert!(corrupt(&m.encode()), "min > max");
+        let mut m = sample();
+        m.row_groups.push(m.row_groups[0].clone());
+        assert!(corrupt(&m.encode()), "overlapping row groups");
+        let mut m = sample();
+        m.row_groups[0].num_rows = 0;
+        assert!(corrupt(&m.encode()), "empty row group");
+        let mut m = sample();
+        m.format_version = 0;
         assert!(corrupt(&m.encode()));
         let mut m = sample();
         m.ordered_on = "nope".into();

@@ -142,6 +142,11 @@ fn page_selection(meta: &ParquetMetaData, prune: &PagePrune<'_>) -> Option<RowSe
         .columns()
         .iter()
         .position(|c| c.path().parts() == [prune.column.to_owned()])?;
+    // ordo's files hold one row group; prune only those (others are read
+    // whole and trimmed by the caller).
+    if meta.num_row_groups() != 1 {
+        return None;
+    }
     let num_rows = usize::try_from(meta.row_group(0).num_rows()).ok()?;
     let pages = meta.offset_index()?.first()?.get(leaf)?.page_locations();
     let index = meta.column_index()?.first()?.get(leaf)?;

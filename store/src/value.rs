@@ -329,6 +329,7 @@ pub(crate) fn bound_to_stored(
     Ok(match (kind, bound) {
         (Kind::Str, V::Str(s)) => Some(V::Str(s.clone())),
         (Kind::Str, _) | (_, V::Str(_)) => return Err(incompatible()),
+        (_, V::Float(f)) if f.is_nan() => return Err(incompatible()),
         (Kind::Float, V::Float(f)) => Some(V::Float(*f)),
         (Kind::Float, V::Int(i)) => Some(V::Float(*i as f64)),
         (Kind::Float, V::UInt(u)) => Some(V::Float(*u as f64)),
@@ -355,17 +356,8 @@ pub(crate) fn bound_to_stored(
         }
         (_, V::Int(i)) => int_from_i128(kind, i128::from(*i)),
         (_, V::UInt(u)) => int_from_i128(kind, i128::from(*u)),
-        (_, V::Float(f)) if f.is_nan() => return Err(incompatible()),
-        (_, V::Float(f)) => {
-            let c = f.ceil();
-            if c >= 1.8e19 {
-                None
-            } else if c <= -1e19 {
-                int_from_i128(kind, i128::MIN)
-            } else {
-                int_from_i128(kind, c as i128)
-            }
-        }
+        // `as` saturates at the i128 range, far beyond every column's.
+        (_, V::Float(f)) => int_from_i128(kind, f.ceil() as i128),
     })
 }
 

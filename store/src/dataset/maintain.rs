@@ -154,6 +154,13 @@ impl OrderedParquetDataset {
     /// file of the dataset is deleted. Readers still on old versions lose
     /// their files. Files ordo did not write are left in place.
     pub fn remove(&self, lock_timeout: Duration) -> Result<()> {
+        if self.list_versions()?.is_empty() {
+            self.set_current(None);
+            return Ok(()); // nothing of ordo's: create nothing, not even the lock
+        }
+        // The lock file is deleted at the end while held: a writer that was
+        // waiting on it and one that creates a new one could both proceed,
+        // but create-if-absent publishing lets only one commit each version.
         let _guard = self.lock(lock_timeout)?;
         let Some(latest) = self.load_latest()? else {
             return Ok(());
@@ -283,7 +290,7 @@ impl OrderedParquetDataset {
             value_at(col.as_ref(), 0),
             value_at(col.as_ref(), col.len() - 1),
         );
-        if min != rg.min || max != rg.max {
+        if cmp_values(&min, &rg.min).is_ne() || cmp_values(&max, &rg.max).is_ne() {
             return Err(format!(
                 "holds [{min}, {max}], the manifest says [{}, {}]",
                 rg.min, rg.max

@@ -99,7 +99,7 @@ impl OrderedParquetDataset {
             Some(key) => dedup::keep_last(&data, idx, &key)?,
             None => data,
         };
-        self.commit(current.as_deref(), last_version, &schema, &data, options)
+        self.commit(current, last_version, &schema, &data, options)
     }
 
     /// The latest version number (tombstones included) and snapshot, with
@@ -143,7 +143,7 @@ impl OrderedParquetDataset {
 
     fn commit(
         &self,
-        current: Option<&Snapshot>,
+        current: Option<Arc<Snapshot>>,
         last_version: u64,
         schema: &SchemaRef,
         data: &RecordBatch,
@@ -151,7 +151,9 @@ impl OrderedParquetDataset {
     ) -> Result<WriteReport> {
         let version = last_version + 1;
         let idx = schema.index_of(&options.ordered_on).expect("conformed");
-        let mut row_groups = current.map_or_else(Vec::new, |s| s.manifest.row_groups.clone());
+        let mut row_groups = current
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.manifest.row_groups.clone());
         let mut report = WriteReport {
             version: last_version,
             ..WriteReport::default()
@@ -159,6 +161,7 @@ impl OrderedParquetDataset {
 
         if data.num_rows() > 0 {
             let existing: Vec<_> = current
+                .as_ref()
                 .map(|s| {
                     s.stats
                         .iter()
@@ -186,18 +189,22 @@ impl OrderedParquetDataset {
             row_groups.extend(entries);
         }
 
-        let mut kv = current.map_or_else(BTreeMap::new, |s| s.manifest.key_value_metadata.clone());
+        let mut kv = current
+            .as_ref()
+            .map_or_else(BTreeMap::new, |s| s.manifest.key_value_metadata.clone());
         for (k, v) in &options.key_value_metadata {
             match v {
                 Some(v) => kv.insert(k.clone(), v.clone()),
                 None => kv.remove(k),
             };
         }
-        if let Some(s) = current
+        if let Some(s) = current.clone()
             && report.row_groups_written == 0
             && kv == s.manifest.key_value_metadata
         {
-            return Ok(report); // nothing to commit
+            // Nothing to commit; the handle still moves to the latest.
+            self.set_current(Some(s));
+            return Ok(report);
         }
         let manifest = Manifest {
             format: manifest::FORMAT_NAME.into(),
@@ -205,7 +212,7 @@ impl OrderedParquetDataset {
             version,
             created_at_ms: now_ms(),
             ordered_on: options.ordered_on.clone(),
-            schema: current.map_or_else(
+            schema: current.as_ref().map_or_else(
                 || manifest::encode_schema(schema),
                 |s| s.manifest.schema.clone(),
             ),
@@ -219,8 +226,12 @@ impl OrderedParquetDataset {
             .map(|e| e.file.clone())
             .collect();
         if let Err(e) = self.publish(&manifest) {
-            for f in &new_files {
-                let _ = self.storage.delete(&self.file_path(f));
+            // Delete the new files, unless the manifest did get published
+            // (e.g. the final directory sync failed): then they are live.
+            if !self.manifest_exists(manifest.version) {
+                for f in &new_files {
+                    let _ = self.storage.delete(&self.file_path(f));
+                }
             }
             return Err(e);
         }
@@ -284,6 +295,11 @@ impl OrderedParquetDataset {
             return Err(results.into_iter().find_map(Result::err).expect("an error"));
         }
         Ok(results.into_iter().map(|r| r.expect("checked")).collect())
+    }
+
+    fn manifest_exists(&self, version: u64) -> bool {
+        let name = format!("{MANIFEST_DIR}/{}", manifest::manifest_name(version));
+        self.storage.size(&self.file_path(&name)).is_ok()
     }
 
     /// Publishes `manifest` as the next version, create-if-absent.

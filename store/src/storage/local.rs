@@ -73,9 +73,26 @@ impl LocalStorage {
         Ok(())
     }
 
+    /// Creates `dir` and its missing ancestors; with `Durability::Sync`
+    /// each new directory's entry is flushed in its parent, so a commit's
+    /// first files cannot vanish with their directory after a power loss.
+    fn create_dirs(&self, dir: &Path) -> io::Result<()> {
+        if dir.is_dir() {
+            return Ok(());
+        }
+        if let Some(parent) = dir.parent() {
+            self.create_dirs(parent)?;
+        }
+        match fs::create_dir(dir) {
+            Ok(()) => self.sync_dir(dir.parent().unwrap_or(Path::new("."))),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     fn write_new(&self, path: &Path, data: &[u8], create_new: bool) -> io::Result<()> {
         let parent = path.parent().expect("storage paths have a parent");
-        fs::create_dir_all(parent)?;
+        self.create_dirs(parent)?;
         let mut file = OpenOptions::new()
             .write(true)
             .create(true)
@@ -104,10 +121,11 @@ impl Storage for LocalStorage {
         let tmp = target.with_file_name(format!(".{name}.{}.tmp", unique_suffix()));
         self.write_new(&tmp, data, true)?;
         let linked = fs::hard_link(&tmp, &target);
-        let removed = fs::remove_file(&tmp);
+        // The temporary name is garbage either way; a failure to unlink it
+        // leaves a `.tmp` file that garbage collection removes.
+        let _ = fs::remove_file(&tmp);
         match linked {
             Ok(()) => {
-                removed?;
                 self.sync_dir(target.parent().expect("a parent"))?;
                 Ok(true)
             }
@@ -182,7 +200,7 @@ impl Storage for LocalStorage {
 
     fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>> {
         let path = self.full(path);
-        fs::create_dir_all(path.parent().expect("a parent"))?;
+        self.create_dirs(path.parent().expect("a parent"))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)

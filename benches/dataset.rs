@@ -89,6 +89,9 @@ fn reads(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("raw_full", |b| b.iter(|| raw_read(&files)));
     g.bench_function("ordo_full", |b| b.iter(|| ds.read().unwrap()));
+    g.bench_function("ordo_full_batches", |b| {
+        b.iter(|| ds.read_batches(&ordo::ReadOptions::new()).unwrap())
+    });
     // 1% of the rows, in the middle, not aligned on row groups.
     let (lo, hi) = (1_003_000i64 * 1_000_000, 1_023_000i64 * 1_000_000);
     let overlapping: Vec<PathBuf> = ds
@@ -155,6 +158,13 @@ fn main() {
         0.5,
     );
     report_ratio("full read 2M rows", "read", "ordo_full", "raw_full", 0.8);
+    report_ratio(
+        "full read 2M rows, batch per row group",
+        "read",
+        "ordo_full_batches",
+        "raw_full",
+        0.8,
+    );
     report_ratio("1% range read", "read", "ordo_range", "raw_range", 0.8);
     match (
         common::mean_ns("append_at", "20M"),

@@ -34,28 +34,30 @@ fn appends_split_by_target_and_read_back() {
     let ds = OrderedParquetDataset::open(dir.path().join("d")).unwrap();
     assert!(!dir.path().join("d").exists(), "open creates nothing");
     assert!(matches!(ds.read(), Err(Error::DatasetNotFound { .. })));
-    let o = opts().row_group_target_size(RowGroupTarget::Rows(4));
-    let first = ticks(&(0..10).collect::<Vec<_>>());
+    let o = opts()
+        .row_group_target_size(RowGroupTarget::Rows(4))
+        .coalesce(ordo::Coalesce::Never);
+    let first = ticks(&(0..12).collect::<Vec<_>>());
     let r = ds.write(&first, &o).unwrap();
     assert_eq!(
         (r.version, r.row_groups_written, r.rows_written),
-        (1, 3, 10)
+        (1, 3, 12)
     );
-    let second = ticks(&(10..13).collect::<Vec<_>>());
+    let second = ticks(&(12..15).collect::<Vec<_>>());
     let r = ds.write(&second, &o).unwrap();
     assert_eq!(
         (r.version, r.row_groups_written, r.row_groups_rewritten),
         (2, 1, 0)
     );
-    assert_eq!(ds.num_rows(), 13);
+    assert_eq!(ds.num_rows(), 15);
     assert_eq!(ds.num_row_groups(), 4);
     let stats = ds.row_group_stats();
     assert_eq!(
         stats.iter().map(|s| s.num_rows).collect::<Vec<_>>(),
-        vec![4, 4, 2, 3]
+        vec![4, 4, 4, 3]
     );
     assert_eq!(stats[0].min, OrderedValue::Int(0));
-    assert_eq!(stats[3].max, OrderedValue::Int(12));
+    assert_eq!(stats[3].max, OrderedValue::Int(14));
     let all = concat_batches(&first.schema(), &[first.clone(), second]).unwrap();
     assert_eq!(ds.read().unwrap(), all);
     assert!(ds.verify().unwrap().is_empty());
@@ -447,9 +449,11 @@ fn bad_input_is_rejected_and_changes_nothing() {
     assert_rejected(&unsupported, &opts(), |e| {
         matches!(e, Error::UnsupportedOrderedType { .. })
     });
-    assert_rejected(&int_batch(&[3, 4], &[0, 0]), &opts(), |e| {
-        matches!(e, Error::OverlapNotSupported { .. })
-    });
+    assert_rejected(
+        &int_batch(&[9], &[0]),
+        &opts().row_group_target_size("1D".parse().unwrap()),
+        |e| matches!(e, Error::InvalidOption { option: "row_group_target_size", reason } if reason.contains("timestamp or date")),
+    );
     assert_rejected(
         &int_batch(&[9], &[0]),
         &opts().row_group_target_size(RowGroupTarget::Rows(0)),
@@ -662,20 +666,30 @@ fn corrupt_or_foreign_state_gives_specific_errors() {
 
     std::fs::write(&manifest, b"{ not json").unwrap();
     let err = OrderedParquetDataset::open(dir.path()).unwrap_err();
-    assert!(matches!(&err, Error::CorruptManifest { path, .. } if path.ends_with("00000000000000000001.json")), "{err}");
+    assert!(
+        matches!(&err, Error::CorruptManifest { path, .. } if path.ends_with("00000000000000000001.json")),
+        "{err}"
+    );
 
     let mut v: serde_json::Value = serde_json::from_slice(&good).unwrap();
     v["format_version"] = 99.into();
     std::fs::write(&manifest, serde_json::to_vec(&v).unwrap()).unwrap();
     assert!(matches!(
         OrderedParquetDataset::open(dir.path()),
-        Err(Error::UnsupportedFormatVersion { found: 99, supported: 1, .. })
+        Err(Error::UnsupportedFormatVersion {
+            found: 99,
+            supported: 1,
+            ..
+        })
     ));
 
     std::fs::write(&manifest, &good).unwrap();
     let ds = OrderedParquetDataset::open(dir.path()).unwrap();
     std::fs::remove_file(dir.path().join(&ds.row_group_stats()[0].file)).unwrap();
-    assert!(matches!(ds.read(), Err(Error::MissingRowGroupFile { version: 1, .. })));
+    assert!(matches!(
+        ds.read(),
+        Err(Error::MissingRowGroupFile { version: 1, .. })
+    ));
     assert_eq!(ds.verify().unwrap().len(), 1);
 }
 
@@ -683,7 +697,10 @@ fn corrupt_or_foreign_state_gives_specific_errors() {
 fn remove_of_nothing_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("never");
-    OrderedParquetDataset::open(&path).unwrap().remove(Duration::from_secs(1)).unwrap();
+    OrderedParquetDataset::open(&path)
+        .unwrap()
+        .remove(Duration::from_secs(1))
+        .unwrap();
     assert!(!path.exists());
 }
 

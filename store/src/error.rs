@@ -222,17 +222,6 @@ pub enum Error {
         column: String,
     },
 
-    /// A write overlaps existing rows, which this build cannot merge yet.
-    #[error(
-        "the write overlaps existing rows of {path} ({detail}); only appends after the last row are supported"
-    )]
-    OverlapNotSupported {
-        /// The dataset directory.
-        path: PathBuf,
-        /// Where the overlap is.
-        detail: String,
-    },
-
     /// Another writer published the same version, bypassing the lock.
     #[error("version {version} of {path} was published by another writer (was the lock bypassed?)")]
     ConcurrentCommit {

@@ -12,7 +12,9 @@ mod dedup;
 mod error;
 pub mod keys;
 mod manifest;
+mod merge;
 mod options;
+mod period;
 mod plan;
 mod rowfile;
 pub mod storage;
@@ -28,11 +30,12 @@ pub use dataset::{
 pub use error::{Error, Result};
 pub use keys::{KeyError, SubLevel, TopLevel};
 pub use options::{
-    DEFAULT_LOCK_TIMEOUT, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention, RowGroupTarget,
-    WriteOptions,
+    Coalesce, DEFAULT_LOCK_TIMEOUT, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention,
+    RowGroupTarget, WriteOptions,
 };
 /// The parquet crate ordo's files are written with.
 pub use parquet;
+pub use period::{Period, PeriodUnit};
 pub use value::OrderedValue;
 
 /// Writes `batch` into the dataset at `path` without a [`Store`]: opens it

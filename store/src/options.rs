@@ -5,6 +5,7 @@ use std::time::Duration;
 use parquet::basic::{Compression, ZstdLevel};
 
 use crate::error::{Error, Result};
+use crate::period::Period;
 
 /// The default row-group target: small enough that a merge in the middle
 /// of a dataset rewrites little, large enough for fast scans.
@@ -13,21 +14,53 @@ pub const DEFAULT_ROW_GROUP_ROWS: usize = 100_000;
 /// How long a writer waits for the lock by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How large row groups should be.
+/// How large row groups should be: a row count, or a period of a
+/// timestamp or date ordered column (see [`Period`]).
 ///
 /// ```
-/// use ordo_store::RowGroupTarget;
+/// use ordo_store::{Period, RowGroupTarget};
 /// assert_eq!("250000".parse::<RowGroupTarget>()?, RowGroupTarget::Rows(250_000));
+/// assert_eq!("1D".parse::<RowGroupTarget>()?, RowGroupTarget::Period("1D".parse::<Period>()?));
 /// assert!("0".parse::<RowGroupTarget>().is_err());
+/// assert!("1 fortnight".parse::<RowGroupTarget>().is_err());
 /// # Ok::<(), ordo_store::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RowGroupTarget {
-    /// A row count. A row group may exceed it only when one ordered value
-    /// repeats more often than that (equal values never straddle row
-    /// groups).
+    /// A row count. Merged rows are cut into groups of this many rows; a
+    /// remainder under 20% of it joins the previous group, and a group
+    /// grows past the target when one ordered value repeats (equal values
+    /// never straddle row groups).
     Rows(usize),
+    /// A period: a row group never spans two periods, and coalescing aims
+    /// at one row group per period.
+    Period(Period),
+}
+
+/// When small (off-target) row groups are merged. A group is off target
+/// when it holds less than 80% of a row-count target, or shares its period
+/// with a neighbour under a period target.
+///
+/// ```
+/// use ordo_store::{Coalesce, WriteOptions};
+/// let o = WriteOptions::new("ts").max_n_off_target_rgs(2);
+/// assert_eq!(o.get_coalesce(), &Coalesce::MaxOffTarget(2));
+/// assert_eq!(WriteOptions::new("ts").get_coalesce(), &Coalesce::Auto);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Coalesce {
+    /// Size-tiered merging of the off-target groups next to each write:
+    /// bytes rewritten stay within a small factor (about
+    /// `log_8(target / batch)`) of bytes appended, and few small groups
+    /// remain.
+    #[default]
+    Auto,
+    /// Never merge: each small write stays its own row group.
+    Never,
+    /// oups' rule: the run of off-target groups next to a write is merged
+    /// when it holds more than this many groups or reaches the target.
+    MaxOffTarget(usize),
 }
 
 impl Default for RowGroupTarget {
@@ -40,15 +73,10 @@ impl std::str::FromStr for RowGroupTarget {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let invalid = |reason: String| Error::InvalidOption {
-            option: "row_group_target_size",
-            reason,
+        let target = match s.trim().parse::<usize>() {
+            Ok(rows) => Self::Rows(rows),
+            Err(_) => Self::Period(s.parse()?),
         };
-        let rows: usize = s
-            .trim()
-            .parse()
-            .map_err(|_| invalid(format!("{s:?} is not a row count")))?;
-        let target = Self::Rows(rows);
         target.check()?;
         Ok(target)
     }
@@ -61,7 +89,7 @@ impl RowGroupTarget {
                 option: "row_group_target_size",
                 reason: "a row-count target must be at least 1".into(),
             }),
-            Self::Rows(_) => Ok(()),
+            Self::Rows(_) | Self::Period(_) => Ok(()),
         }
     }
 }
@@ -152,6 +180,7 @@ impl Retention {
 pub struct WriteOptions {
     pub(crate) ordered_on: String,
     pub(crate) target: RowGroupTarget,
+    pub(crate) coalesce: Coalesce,
     pub(crate) duplicates_on: DuplicatesOn,
     pub(crate) key_value_metadata: Vec<(String, Option<String>)>,
     pub(crate) lock_timeout: Duration,
@@ -161,12 +190,14 @@ pub struct WriteOptions {
 
 impl WriteOptions {
     /// Options for a dataset ordered on `ordered_on`, with defaults: row
-    /// groups of [`DEFAULT_ROW_GROUP_ROWS`] rows, no deduplication, zstd(1),
+    /// groups of [`DEFAULT_ROW_GROUP_ROWS`] rows, automatic coalescing, no
+    /// deduplication, zstd(1),
     /// a 30 s lock timeout, the default [`Retention`].
     pub fn new(ordered_on: impl Into<String>) -> Self {
         Self {
             ordered_on: ordered_on.into(),
             target: RowGroupTarget::default(),
+            coalesce: Coalesce::Auto,
             duplicates_on: DuplicatesOn::None,
             key_value_metadata: Vec::new(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
@@ -184,6 +215,23 @@ impl WriteOptions {
     pub fn row_group_target_size(mut self, target: RowGroupTarget) -> Self {
         self.target = target;
         self
+    }
+
+    /// Sets when small row groups are merged.
+    pub fn coalesce(mut self, coalesce: Coalesce) -> Self {
+        self.coalesce = coalesce;
+        self
+    }
+
+    /// oups' option: merge the run of off-target row groups next to a
+    /// write when it holds more than `m` groups (`Coalesce::MaxOffTarget`).
+    pub fn max_n_off_target_rgs(self, m: usize) -> Self {
+        self.coalesce(Coalesce::MaxOffTarget(m))
+    }
+
+    /// The coalescing policy.
+    pub fn get_coalesce(&self) -> &Coalesce {
+        &self.coalesce
     }
 
     /// Sets which rows are duplicates.

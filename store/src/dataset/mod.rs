@@ -6,6 +6,7 @@
 //! a newer version when it writes, or on [`OrderedParquetDataset::refresh`].
 //! Readers take no lock; writers serialize on `_ordo/lock`.
 
+mod layout;
 mod maintain;
 mod read;
 mod write;

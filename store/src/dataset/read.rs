@@ -274,8 +274,20 @@ impl OrderedParquetDataset {
         self.read_with(&ReadOptions::new().start(start).end_excl(end_excl))
     }
 
-    /// Reads what `options` select into one batch.
+    /// Reads what `options` select into one batch. Row groups decode in
+    /// parallel; the columns are then concatenated in parallel.
     pub fn read_with(&self, options: &ReadOptions) -> Result<RecordBatch> {
+        let (schema, batches) = self.read_parts(options)?;
+        concat_parallel(&schema, &batches)
+    }
+
+    /// Reads what `options` select as one batch per row group (no
+    /// concatenation copy), in order.
+    pub fn read_batches(&self, options: &ReadOptions) -> Result<Vec<RecordBatch>> {
+        Ok(self.read_parts(options)?.1)
+    }
+
+    fn read_parts(&self, options: &ReadOptions) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         let plan = Plan::new(self.snapshot_or_not_found()?, &self.path(), options)?;
         let parts: Vec<Result<Vec<RecordBatch>>> = plan
             .groups
@@ -291,9 +303,9 @@ impl OrderedParquetDataset {
             .collect();
         let mut batches = Vec::new();
         for part in parts {
-            batches.extend(part?);
+            batches.extend(part?.into_iter().filter(|b| b.num_rows() > 0));
         }
-        Ok(arrow::compute::concat_batches(&plan.out_schema, &batches)?)
+        Ok((plan.out_schema, batches))
     }
 
     /// Streams the whole dataset, one row group at a time.
@@ -401,4 +413,23 @@ impl std::fmt::Debug for Scan {
             .field("remaining_row_groups", &self.pending.len())
             .finish()
     }
+}
+
+/// Concatenates batches column by column, the columns in parallel.
+fn concat_parallel(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch> {
+    if batches.len() == 1 {
+        return Ok(batches[0].clone());
+    }
+    if batches.is_empty() {
+        return Ok(RecordBatch::new_empty(schema.clone()));
+    }
+    let columns = (0..schema.fields().len())
+        .into_par_iter()
+        .map(|i| {
+            let arrays: Vec<&dyn arrow::array::Array> =
+                batches.iter().map(|b| b.column(i).as_ref()).collect();
+            arrow::compute::concat(&arrays)
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }

@@ -9,14 +9,16 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
+use super::layout::{Layout, Slot};
 use super::{OrderedParquetDataset, Snapshot};
 
 use crate::conform::{conform, initial_schema};
 use crate::dedup;
 use crate::error::{Error, Result};
 use crate::manifest::{self, LOCK_FILE, MANIFEST_DIR, Manifest, RowGroupEntry};
+use crate::merge::Cutter;
 use crate::options::{RowGroupTarget, WriteOptions};
-use crate::plan::{self, Placement};
+use crate::period::Bucketer;
 use crate::rowfile;
 use crate::storage::{LockGuard, random_u64};
 use crate::value::{check_ordered, kind_of, value_at};
@@ -30,17 +32,49 @@ pub struct WriteReport {
     /// Whether the write committed a new version (a write that changes
     /// nothing does not).
     pub committed: bool,
-    /// Rows written into new row-group files.
+    /// Rows written into new row-group files (new and rewritten rows).
     pub rows_written: u64,
     /// New row-group files.
     pub row_groups_written: usize,
-    /// Existing row groups read and rewritten.
+    /// Existing row groups read and rewritten (overlapped by the new rows,
+    /// or merged by coalescing).
     pub row_groups_rewritten: usize,
+    /// Rows of those existing row groups.
+    pub rows_rewritten: u64,
     /// Bytes of the new row-group files.
     pub bytes_written: u64,
     /// An error of the garbage collection that follows some commits; the
     /// commit itself succeeded and the collection is retried later.
     pub gc_error: Option<String>,
+}
+
+/// The cutter of a row-group target for the ordered column of `schema`;
+/// a period target on a column that is not a timestamp or date is an
+/// error.
+pub(crate) fn cutter(
+    target: &RowGroupTarget,
+    schema: &SchemaRef,
+    ordered_on: &str,
+) -> Result<Cutter> {
+    Ok(match target {
+        RowGroupTarget::Rows(n) => Cutter::Rows(*n),
+        RowGroupTarget::Period(p) => {
+            let dt = schema
+                .field_with_name(ordered_on)
+                .expect("checked")
+                .data_type();
+            Cutter::Period(Bucketer::new(*p, dt, ordered_on)?)
+        }
+    })
+}
+
+/// What a commit does to the layout.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// Merge new rows, then coalesce.
+    Write,
+    /// Re-cut every row group.
+    Compact,
 }
 
 /// Auto garbage collection runs after every this many versions.
@@ -77,6 +111,7 @@ impl OrderedParquetDataset {
             });
         }
         check_ordered(ordered, column)?;
+        cutter(&options.target, batch.schema_ref(), column)?;
         let fresh_schema = initial_schema(batch)?;
         dedup::key_columns(&options.duplicates_on, batch, idx)?;
 
@@ -99,7 +134,7 @@ impl OrderedParquetDataset {
             Some(key) => dedup::keep_last(&data, idx, &key)?,
             None => data,
         };
-        self.commit(current, last_version, &schema, &data, options)
+        self.commit(current, last_version, &schema, &data, options, Mode::Write)
     }
 
     /// The latest version number (tombstones included) and snapshot, with
@@ -141,6 +176,54 @@ impl OrderedParquetDataset {
             })
     }
 
+    /// Rewrites the whole dataset into row groups of `options`' target
+    /// (`ordered_on` must name the dataset's ordered column; its other
+    /// options apply as for a write). The rows do not change. The new
+    /// groups are held in memory until written.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
+    /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
+    /// use ordo_store::{Coalesce, OrderedParquetDataset, RowGroupTarget, WriteOptions};
+    /// let ds = OrderedParquetDataset::open_in(Arc::new(ordo_store::storage::MemoryStorage::new()), "d")?;
+    /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+    /// let opts = WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(10)).coalesce(Coalesce::Never);
+    /// for i in 0..20 {
+    ///     let b = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![i]))])?;
+    ///     ds.write(&b, &opts)?;
+    /// }
+    /// assert_eq!(ds.num_row_groups(), 20);
+    /// ds.compact(&opts)?;
+    /// assert_eq!(ds.num_row_groups(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compact(&self, options: &WriteOptions) -> Result<WriteReport> {
+        options.check()?;
+        let _guard = self.lock(options.lock_timeout)?;
+        let (last_version, current) = self.latest_locked()?;
+        let Some(snapshot) = current else {
+            return Err(Error::DatasetNotFound { path: self.path() });
+        };
+        if snapshot.manifest.ordered_on != options.ordered_on {
+            return Err(Error::OrderedOnMismatch {
+                path: self.path(),
+                dataset: snapshot.manifest.ordered_on.clone(),
+                given: options.ordered_on.clone(),
+            });
+        }
+        let schema = snapshot.schema.clone();
+        let empty = RecordBatch::new_empty(schema.clone());
+        self.commit(
+            Some(snapshot),
+            last_version,
+            &schema,
+            &empty,
+            options,
+            Mode::Compact,
+        )
+    }
+
     fn commit(
         &self,
         current: Option<Arc<Snapshot>>,
@@ -148,46 +231,54 @@ impl OrderedParquetDataset {
         schema: &SchemaRef,
         data: &RecordBatch,
         options: &WriteOptions,
+        mode: Mode,
     ) -> Result<WriteReport> {
         let version = last_version + 1;
         let idx = schema.index_of(&options.ordered_on).expect("conformed");
-        let mut row_groups = current
-            .as_ref()
-            .map_or_else(Vec::new, |s| s.manifest.row_groups.clone());
+        let cutter = cutter(&options.target, schema, &options.ordered_on)?;
+        let dedup_key = dedup::key_columns(&options.duplicates_on, data, idx)?;
+        let mut layout = Layout::new(self, current.as_deref(), schema.clone(), idx, cutter);
+        match mode {
+            Mode::Write => {
+                let touched = if data.num_rows() > 0 {
+                    layout.merge(data, dedup_key.as_deref())?
+                } else {
+                    0..0
+                };
+                layout.coalesce(touched, &options.coalesce)?;
+            }
+            Mode::Compact => layout.recut(0..layout.slots.len())?,
+        }
         let mut report = WriteReport {
             version: last_version,
+            rows_written: 0,
+            row_groups_rewritten: layout.groups_rewritten,
+            rows_rewritten: layout.rows_rewritten,
             ..WriteReport::default()
         };
-
-        if data.num_rows() > 0 {
-            let existing: Vec<_> = current
-                .as_ref()
-                .map(|s| {
-                    s.stats
-                        .iter()
-                        .map(|r| (r.min.clone(), r.max.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let new_min = value_at(data.column(idx).as_ref(), 0);
-            if plan::placement(&existing, &new_min) == Placement::Overlap {
-                let (first, last) = (&existing[0].0, &existing[existing.len() - 1].1);
-                let new_max = value_at(data.column(idx).as_ref(), data.num_rows() - 1);
-                return Err(Error::OverlapNotSupported {
-                    path: self.path(),
-                    detail: format!(
-                        "new rows span [{new_min}, {new_max}], existing rows [{first}, {last}]"
-                    ),
-                });
-            }
-            let RowGroupTarget::Rows(target) = options.target;
-            let chunks = plan::cut_rows(data.column(idx).as_ref(), target);
-            let entries = self.write_files(version, schema, data, &chunks, options)?;
-            report.rows_written = data.num_rows() as u64;
-            report.row_groups_written = entries.len();
-            report.bytes_written = entries.iter().map(|e| e.size).sum();
-            row_groups.extend(entries);
-        }
+        let new_batches: Vec<&RecordBatch> = layout
+            .slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::New(b) => Some(b),
+                Slot::Keep(_) => None,
+            })
+            .collect();
+        let mut entries = self
+            .write_files(version, schema, &new_batches, options)?
+            .into_iter();
+        report.row_groups_written = entries.len();
+        report.rows_written = new_batches.iter().map(|b| b.num_rows() as u64).sum();
+        report.bytes_written = entries.as_slice().iter().map(|e| e.size).sum();
+        let new_files: Vec<String> = entries.as_slice().iter().map(|e| e.file.clone()).collect();
+        let row_groups: Vec<RowGroupEntry> = layout
+            .slots
+            .iter()
+            .map(|s| match s {
+                Slot::Keep(i) => current.as_ref().expect("kept").manifest.row_groups[*i].clone(),
+                Slot::New(_) => entries.next().expect("one entry per new group"),
+            })
+            .collect();
 
         let mut kv = current
             .as_ref()
@@ -200,6 +291,7 @@ impl OrderedParquetDataset {
         }
         if let Some(s) = current.clone()
             && report.row_groups_written == 0
+            && row_groups.len() == s.stats.len()
             && kv == s.manifest.key_value_metadata
         {
             // Nothing to commit; the handle still moves to the latest.
@@ -220,11 +312,6 @@ impl OrderedParquetDataset {
             row_groups,
             removed: false,
         };
-        let new_files: Vec<String> = manifest.row_groups
-            [manifest.row_groups.len() - report.row_groups_written..]
-            .iter()
-            .map(|e| e.file.clone())
-            .collect();
         if let Err(e) = self.publish(&manifest) {
             // Delete the new files, unless the manifest did get published
             // (e.g. the final directory sync failed): then they are live.
@@ -249,27 +336,22 @@ impl OrderedParquetDataset {
         Ok(report)
     }
 
-    /// Encodes `chunks` of `data` (in parallel) and writes one file each.
-    /// On error, files already written are deleted again.
+    /// Encodes `batches` (in parallel) and writes one file each. On error,
+    /// files already written are deleted again.
     fn write_files(
         &self,
         version: u64,
         schema: &SchemaRef,
-        data: &RecordBatch,
-        chunks: &[std::ops::Range<usize>],
+        batches: &[&RecordBatch],
         options: &WriteOptions,
     ) -> Result<Vec<RowGroupEntry>> {
         let idx = schema.index_of(&options.ordered_on).expect("conformed");
         let salt = random_u64();
-        let encode = |(seq, range): (usize, &std::ops::Range<usize>)| -> Result<RowGroupEntry> {
-            let chunk = data.slice(range.start, range.len());
-            let props = rowfile::writer_properties(
-                schema,
-                &options.ordered_on,
-                options.compression,
-                range.len(),
-            )?;
-            let bytes = rowfile::encode(&chunk, props)?;
+        let encode = |(seq, chunk): (usize, &&RecordBatch)| -> Result<RowGroupEntry> {
+            let rows = chunk.num_rows();
+            let props =
+                rowfile::writer_properties(schema, &options.ordered_on, options.compression, rows)?;
+            let bytes = rowfile::encode(chunk, props)?;
             let file = manifest::data_file_name(version, seq, salt);
             self.storage
                 .put(&self.file_path(&file), &bytes)
@@ -277,16 +359,16 @@ impl OrderedParquetDataset {
             let ordered = chunk.column(idx);
             Ok(RowGroupEntry {
                 file,
-                num_rows: range.len() as u64,
+                num_rows: rows as u64,
                 min: manifest::stat_to_json(&value_at(ordered.as_ref(), 0)),
-                max: manifest::stat_to_json(&value_at(ordered.as_ref(), range.len() - 1)),
+                max: manifest::stat_to_json(&value_at(ordered.as_ref(), rows - 1)),
                 size: bytes.len() as u64,
             })
         };
-        let results: Vec<Result<RowGroupEntry>> = if chunks.len() > 1 {
-            chunks.par_iter().enumerate().map(encode).collect()
+        let results: Vec<Result<RowGroupEntry>> = if batches.len() > 1 {
+            batches.par_iter().enumerate().map(encode).collect()
         } else {
-            chunks.iter().enumerate().map(encode).collect()
+            batches.iter().enumerate().map(encode).collect()
         };
         if results.iter().any(Result::is_err) {
             for entry in results.iter().flatten() {

@@ -1,0 +1,210 @@
+//! The row-group layout a write builds: the current row groups as slots,
+//! some replaced by new in-memory groups (merged, cut, coalesced), before
+//! the new groups are written and the manifest published.
+
+use std::ops::Range;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+
+use super::{OrderedParquetDataset, Snapshot};
+use crate::dedup;
+use crate::error::Result;
+use crate::merge::{Cutter, merge_sorted};
+use crate::options::Coalesce;
+use crate::plan::{self, Shape, Sizing};
+use crate::rowfile;
+use crate::value::value_at;
+
+/// One row group of the layout being built.
+pub(crate) enum Slot {
+    /// Existing row group `i` of the snapshot, untouched.
+    Keep(usize),
+    /// A new row group, not yet written.
+    New(RecordBatch),
+}
+
+/// Coalescing merges at most this many times per write (each merge makes
+/// groups larger, so real workloads stop long before).
+const MAX_COALESCE_ROUNDS: usize = 64;
+
+pub(crate) struct Layout<'a> {
+    ds: &'a OrderedParquetDataset,
+    snapshot: Option<&'a Snapshot>,
+    schema: SchemaRef,
+    idx: usize,
+    cutter: Cutter,
+    pub slots: Vec<Slot>,
+    pub groups_rewritten: usize,
+    pub rows_rewritten: u64,
+}
+
+impl<'a> Layout<'a> {
+    pub(crate) fn new(
+        ds: &'a OrderedParquetDataset,
+        snapshot: Option<&'a Snapshot>,
+        schema: SchemaRef,
+        idx: usize,
+        cutter: Cutter,
+    ) -> Self {
+        let n = snapshot.map_or(0, |s| s.stats.len());
+        Self {
+            ds,
+            snapshot,
+            schema,
+            idx,
+            cutter,
+            slots: (0..n).map(Slot::Keep).collect(),
+            groups_rewritten: 0,
+            rows_rewritten: 0,
+        }
+    }
+
+    fn sizing(&self) -> Sizing {
+        match &self.cutter {
+            Cutter::Rows(t) => Sizing::Rows(*t as u64),
+            Cutter::Period(_) => Sizing::Period,
+        }
+    }
+
+    /// The rows of slots `range`, in order (existing groups are read).
+    fn materialize(&mut self, range: Range<usize>) -> Result<RecordBatch> {
+        let mut parts = Vec::with_capacity(range.len());
+        for slot in &self.slots[range] {
+            match slot {
+                Slot::New(b) => parts.push(b.clone()),
+                Slot::Keep(i) => {
+                    let snapshot = self.snapshot.expect("kept groups come from a snapshot");
+                    let rg = &snapshot.stats[*i];
+                    let batch = rowfile::read_all(
+                        &self.ds.storage,
+                        &self.ds.file_path(&rg.file),
+                        rg.size_bytes,
+                        snapshot.manifest.version,
+                        &self.schema,
+                    )?;
+                    self.groups_rewritten += 1;
+                    self.rows_rewritten += batch.num_rows() as u64;
+                    parts.push(batch);
+                }
+            }
+        }
+        Ok(arrow::compute::concat_batches(&self.schema, &parts)?)
+    }
+
+    /// Replaces slots `range` by `rows` cut into new groups; returns the
+    /// range of the new groups.
+    fn replace(&mut self, range: Range<usize>, rows: &RecordBatch) -> Range<usize> {
+        let chunks: Vec<Slot> = self
+            .cutter
+            .cut(rows.column(self.idx).as_ref())
+            .into_iter()
+            .map(|r| Slot::New(rows.slice(r.start, r.len())))
+            .collect();
+        let n = chunks.len();
+        self.slots.splice(range.clone(), chunks);
+        range.start..range.start + n
+    }
+
+    /// Merges new rows (sorted, deduplicated among themselves) into the
+    /// layout: the existing groups they overlap are read, merged with them
+    /// (existing rows first on ties), deduplicated on `dedup_key` and cut
+    /// again. Returns the range of the new groups.
+    pub(crate) fn merge(
+        &mut self,
+        data: &RecordBatch,
+        dedup_key: Option<&[usize]>,
+    ) -> Result<Range<usize>> {
+        let col = data.column(self.idx).as_ref();
+        let (new_min, new_max) = (value_at(col, 0), value_at(col, col.len() - 1));
+        let bounds: Vec<_> = self
+            .snapshot
+            .map(|s| {
+                s.stats
+                    .iter()
+                    .map(|r| (r.min.clone(), r.max.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let overlap = plan::overlap(&bounds, &new_min, &new_max);
+        let merged = if overlap.is_empty() {
+            data.clone()
+        } else {
+            let existing = self.materialize(overlap.clone())?;
+            let merged = merge_sorted(&existing, data, self.idx)?;
+            match dedup_key {
+                Some(key) => dedup::keep_last(&merged, self.idx, key)?,
+                None => merged,
+            }
+        };
+        Ok(self.replace(overlap, &merged))
+    }
+
+    /// Applies the coalescing policy around `touched` until it picks
+    /// nothing more.
+    pub(crate) fn coalesce(&mut self, mut touched: Range<usize>, policy: &Coalesce) -> Result<()> {
+        for _ in 0..MAX_COALESCE_ROUNDS {
+            let Some(run) = plan::coalesce(&self.shapes(), touched.clone(), self.sizing(), policy)
+            else {
+                break;
+            };
+            let rows = self.materialize(run.clone())?;
+            let new = self.replace(run, &rows);
+            touched = if touched.is_empty() { touched } else { new };
+        }
+        Ok(())
+    }
+
+    fn shapes(&self) -> Vec<Shape> {
+        self.slots
+            .iter()
+            .map(|slot| match slot {
+                Slot::Keep(i) => {
+                    let rg = &self
+                        .snapshot
+                        .expect("kept groups come from a snapshot")
+                        .stats[*i];
+                    Shape {
+                        rows: rg.num_rows,
+                        first_bucket: self.cutter.bucket(&rg.min),
+                        last_bucket: self.cutter.bucket(&rg.max),
+                    }
+                }
+                Slot::New(b) => {
+                    let col = b.column(self.idx).as_ref();
+                    Shape {
+                        rows: b.num_rows() as u64,
+                        first_bucket: self.cutter.bucket(&value_at(col, 0)),
+                        last_bucket: self.cutter.bucket(&value_at(col, col.len() - 1)),
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Re-cuts slots `range` into target-sized groups, one existing group
+    /// at a time (only the carried remainder and one group are decoded at
+    /// once; the new groups stay in memory until written).
+    pub(crate) fn recut(&mut self, range: Range<usize>) -> Result<()> {
+        let mut out: Vec<Slot> = Vec::new();
+        let mut carry: Option<RecordBatch> = None;
+        for i in range.clone() {
+            let batch = self.materialize(i..i + 1)?;
+            let joined = match carry.take() {
+                Some(c) => arrow::compute::concat_batches(&self.schema, &[c, batch])?,
+                None => batch,
+            };
+            let mut chunks = self.cutter.cut(joined.column(self.idx).as_ref());
+            let last = chunks.pop().expect("groups are never empty");
+            out.extend(
+                chunks
+                    .into_iter()
+                    .map(|r| Slot::New(joined.slice(r.start, r.len()))),
+            );
+            carry = Some(joined.slice(last.start, last.len()));
+        }
+        out.extend(carry.map(Slot::New));
+        self.slots.splice(range, out);
+        Ok(())
+    }
+}

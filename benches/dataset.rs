@@ -13,7 +13,7 @@ use criterion::{BatchSize, Criterion, criterion_group};
 use ordo::arrow::array::{AsArray, RecordBatch};
 use ordo::arrow::datatypes::TimestampNanosecondType;
 use ordo::storage::{Durability, LocalStorage};
-use ordo::{OrderedParquetDataset, OrderedValue, WriteOptions};
+use ordo::{Coalesce, OrderedParquetDataset, OrderedValue, WriteOptions};
 
 const APPENDS: usize = 200;
 const APPEND_ROWS: usize = 10_000;
@@ -45,17 +45,21 @@ fn appends(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
-    for (name, durability) in [
-        ("ordo_sync", Durability::Sync),
-        ("ordo_process", Durability::Process),
-    ] {
+    let cases = [
+        ("ordo_sync", Durability::Sync, Coalesce::Auto),
+        ("ordo_process", Durability::Process, Coalesce::Auto),
+        ("ordo_never_sync", Durability::Sync, Coalesce::Never),
+        ("ordo_never_process", Durability::Process, Coalesce::Never),
+    ];
+    for (name, durability, coalesce) in cases {
+        let o = opts().coalesce(coalesce);
         g.bench_function(name, |b| {
             b.iter_batched(
                 || tempfile::tempdir().unwrap(),
                 |dir| {
                     let ds = open(dir.path(), durability);
                     for batch in &batches {
-                        ds.write(batch, &opts()).unwrap();
+                        ds.write(batch, &o).unwrap();
                     }
                     dir
                 },
@@ -143,21 +147,27 @@ fn main() {
     criterion::Criterion::default()
         .configure_from_args()
         .final_summary();
+    for (what, bench) in [
+        ("auto coalescing, fsync", "ordo_sync"),
+        ("auto coalescing, no fsync", "ordo_process"),
+        ("no coalescing, fsync", "ordo_never_sync"),
+        ("no coalescing, no fsync", "ordo_never_process"),
+    ] {
+        report_ratio(
+            &format!("200 appends x 10k rows, {what}"),
+            "appends",
+            bench,
+            "raw",
+            0.5,
+        );
+    }
     report_ratio(
-        "200 appends x 10k rows, fsync",
-        "appends",
-        "ordo_sync",
-        "raw",
-        0.5,
+        "full read 2M rows, one batch",
+        "read",
+        "ordo_full",
+        "raw_full",
+        0.8,
     );
-    report_ratio(
-        "200 appends x 10k rows, no fsync",
-        "appends",
-        "ordo_process",
-        "raw",
-        0.5,
-    );
-    report_ratio("full read 2M rows", "read", "ordo_full", "raw_full", 0.8);
     report_ratio(
         "full read 2M rows, batch per row group",
         "read",

@@ -720,3 +720,40 @@ fn a_noop_write_moves_the_handle_to_the_latest_version() {
     let r = old.write(&int_batch(&[3], &[3]), &opts()).unwrap();
     assert_eq!((r.version, old.num_rows()), (3, 3));
 }
+
+#[test]
+fn row_group_files_are_plain_parquet_with_ordo_settings() {
+    use ordo::parquet::basic::{Compression, Encoding};
+    use ordo::parquet::file::reader::{FileReader, SerializedFileReader};
+    let dir = tempfile::tempdir().unwrap();
+    let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+    ds.write(&ticks(&(0..5000).collect::<Vec<_>>()), &opts())
+        .unwrap();
+    let file = std::fs::File::open(dir.path().join(&ds.row_group_stats()[0].file)).unwrap();
+    let reader = SerializedFileReader::new(file).unwrap();
+    let meta = reader.metadata();
+    assert_eq!(meta.num_row_groups(), 1);
+    let rg = meta.row_group(0);
+    let sorting = rg.sorting_columns().expect("sorting_columns set");
+    assert_eq!((sorting[0].column_idx, sorting[0].descending), (0, false));
+    let ts = rg.column(0);
+    assert!(matches!(ts.compression(), Compression::ZSTD(_)));
+    assert!(ts.encodings().any(|e| e == Encoding::DELTA_BINARY_PACKED));
+    assert!(
+        !ts.encodings()
+            .any(|e| e == Encoding::RLE_DICTIONARY || e == Encoding::PLAIN_DICTIONARY)
+    );
+    assert!(ts.statistics().is_some());
+    assert!(
+        ts.column_index_offset().is_some() && ts.offset_index_offset().is_some(),
+        "page index"
+    );
+    // The Arrow schema travels with the file: other readers get the types.
+    assert!(
+        meta.file_metadata()
+            .key_value_metadata()
+            .unwrap()
+            .iter()
+            .any(|kv| kv.key == "ARROW:schema")
+    );
+}

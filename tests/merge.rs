@@ -356,6 +356,9 @@ fn compact_rewrites_into_target_sized_groups() {
     }
     assert_eq!(ds.num_row_groups(), 30);
     let before = ds.read().unwrap();
+    let r = ds.compact_range(10i64, 20i64, &never).unwrap();
+    assert_eq!(r.row_groups_rewritten, 10);
+    assert_eq!(ds.num_row_groups(), 21);
     let r = ds.compact(&never).unwrap();
     assert!(r.committed);
     assert_eq!(ds.num_row_groups(), 3);

@@ -21,7 +21,7 @@ use crate::options::{RowGroupTarget, WriteOptions};
 use crate::period::Bucketer;
 use crate::rowfile;
 use crate::storage::{LockGuard, random_u64};
-use crate::value::{check_ordered, kind_of, value_at};
+use crate::value::{OrderedValue, bound_to_stored, check_ordered, cmp_values, kind_of, value_at};
 
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,12 +69,11 @@ pub(crate) fn cutter(
 }
 
 /// What a commit does to the layout.
-#[derive(Clone, Copy)]
 enum Mode {
     /// Merge new rows, then coalesce.
     Write,
-    /// Re-cut every row group.
-    Compact,
+    /// Re-cut these row groups.
+    Compact(std::ops::Range<usize>),
 }
 
 /// Auto garbage collection runs after every this many versions.
@@ -199,6 +198,25 @@ impl OrderedParquetDataset {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compact(&self, options: &WriteOptions) -> Result<WriteReport> {
+        self.compact_groups(options, None)
+    }
+
+    /// Like [`compact`](Self::compact), for the row groups holding rows in
+    /// `[start, end_excl)` only (whole row groups are rewritten).
+    pub fn compact_range(
+        &self,
+        start: impl Into<OrderedValue>,
+        end_excl: impl Into<OrderedValue>,
+        options: &WriteOptions,
+    ) -> Result<WriteReport> {
+        self.compact_groups(options, Some((start.into(), end_excl.into())))
+    }
+
+    fn compact_groups(
+        &self,
+        options: &WriteOptions,
+        bounds: Option<(OrderedValue, OrderedValue)>,
+    ) -> Result<WriteReport> {
         options.check()?;
         let _guard = self.lock(options.lock_timeout)?;
         let (last_version, current) = self.latest_locked()?;
@@ -213,15 +231,26 @@ impl OrderedParquetDataset {
             });
         }
         let schema = snapshot.schema.clone();
+        let groups = match bounds {
+            None => 0..snapshot.stats.len(),
+            Some((start, end)) => {
+                let dt = schema.field(snapshot.ordered_index()).data_type();
+                let column = &snapshot.manifest.ordered_on;
+                let lo = bound_to_stored(&start, dt, column)?;
+                let hi = bound_to_stored(&end, dt, column)?;
+                let stats = &snapshot.stats;
+                let a = lo.map_or(stats.len(), |lo| {
+                    stats.partition_point(|g| cmp_values(&g.max, &lo).is_lt())
+                });
+                let b = hi.map_or(stats.len(), |hi| {
+                    stats.partition_point(|g| cmp_values(&g.min, &hi).is_lt())
+                });
+                a..b.max(a)
+            }
+        };
         let empty = RecordBatch::new_empty(schema.clone());
-        self.commit(
-            Some(snapshot),
-            last_version,
-            &schema,
-            &empty,
-            options,
-            Mode::Compact,
-        )
+        let mode = Mode::Compact(groups);
+        self.commit(Some(snapshot), last_version, &schema, &empty, options, mode)
     }
 
     fn commit(
@@ -247,7 +276,7 @@ impl OrderedParquetDataset {
                 };
                 layout.coalesce(touched, &options.coalesce)?;
             }
-            Mode::Compact => layout.recut(0..layout.slots.len())?,
+            Mode::Compact(groups) => layout.recut(groups)?,
         }
         let mut report = WriteReport {
             version: last_version,

@@ -231,6 +231,116 @@ pub enum Error {
         version: u64,
     },
 
+    /// A path that must be a directory (a store root, or a level of a
+    /// dataset's path inside a store) exists and is something else.
+    #[error("{path} exists and is not a directory")]
+    NotADirectory {
+        /// The path.
+        path: PathBuf,
+    },
+
+    /// A level of a dataset's path inside a store is a symbolic link: a
+    /// store never follows links below its root.
+    #[error("{path} is a symbolic link; a store does not follow links below its root")]
+    SymlinkInStore {
+        /// The link.
+        path: PathBuf,
+    },
+
+    /// Datasets asked for by key do not exist (never written, or removed).
+    #[error("no dataset for key(s) {} in store {root}", keys.join(", "))]
+    KeysNotFound {
+        /// The store root.
+        root: PathBuf,
+        /// Every missing key, in its `Display` form.
+        keys: Vec<String>,
+    },
+
+    /// Datasets intersected together disagree on their ordered column
+    /// (name or type).
+    #[error(
+        "datasets disagree on the ordered column: `{first_key}` is ordered on {first}, `{key}` on {other}"
+    )]
+    OrderedColumnMismatch {
+        /// The first key given (the reference).
+        first_key: String,
+        /// Its ordered column and type, as "`name` (type)".
+        first: String,
+        /// The key that differs.
+        key: String,
+        /// Its ordered column and type, as "`name` (type)".
+        other: String,
+    },
+
+    /// A field array does not exist.
+    #[error("no field array at {path}")]
+    FieldNotFound {
+        /// The `.zarr` directory.
+        path: PathBuf,
+    },
+
+    /// A field array to create exists already.
+    #[error("field array {path} exists already")]
+    FieldExists {
+        /// The `.zarr` directory.
+        path: PathBuf,
+    },
+
+    /// Frames of another element type than the field's.
+    #[error("field {path} holds {expected} elements, not {found}")]
+    FieldTypeMismatch {
+        /// The `.zarr` directory.
+        path: PathBuf,
+        /// The field's element type.
+        expected: &'static str,
+        /// The type given.
+        found: &'static str,
+    },
+
+    /// Frames of another shape than the field's (or not one per time).
+    #[error("field {path} expects frames shaped {expected}, got {found}")]
+    FieldShapeMismatch {
+        /// The `.zarr` directory.
+        path: PathBuf,
+        /// The expected shape.
+        expected: String,
+        /// The shape given.
+        found: String,
+    },
+
+    /// Frame times not strictly increasing, or not after the last frame.
+    #[error("field {path}: time {value} at index {index} is not after {previous}")]
+    NonIncreasingTime {
+        /// The `.zarr` directory.
+        path: PathBuf,
+        /// The index in the given times (0: compared with the stored last).
+        index: usize,
+        /// The time it must exceed.
+        previous: i64,
+        /// The offending time.
+        value: i64,
+    },
+
+    /// A read past the end of a field (zarrs would return fill values).
+    #[error("field {path}: {what} is out of bounds ({len} frames)")]
+    OutOfBounds {
+        /// The `.zarr` directory.
+        path: PathBuf,
+        /// What was asked.
+        what: String,
+        /// The number of frames.
+        len: u64,
+    },
+
+    /// A Zarr store or metadata problem.
+    #[error("zarr error on {path}: {reason}")]
+    Zarr {
+        /// The `.zarr` directory.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+
     /// Parquet encoding or decoding failed.
     #[error("parquet error on {path}: {source}")]
     Parquet {

@@ -10,6 +10,7 @@ mod conform;
 mod dataset;
 mod dedup;
 mod error;
+pub mod fields;
 pub mod keys;
 mod manifest;
 mod merge;
@@ -29,6 +30,8 @@ pub use dataset::{
 };
 pub use error::{Error, Result};
 pub use keys::{KeyError, SubLevel, TopLevel};
+/// The ndarray crate field arrays are read and written with.
+pub use ndarray;
 pub use options::{
     Coalesce, DEFAULT_LOCK_TIMEOUT, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention,
     RowGroupTarget, WriteOptions,

@@ -1,0 +1,89 @@
+//! Field-array appends: ordo appending 512x512 f32 frames one at a time
+//! (lock, atomic chunk and metadata writes, time coordinate) beside zarrs
+//! writing the same chunks directly to a filesystem store.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, criterion_group};
+use ordo::fields::{ElementType, FieldArray, FieldCodec, FieldSpec};
+use ordo::ndarray::{Array, ArrayD, IxDyn};
+use zarrs::array::{ArrayBuilder, codec::ZstdCodec, data_type};
+use zarrs::filesystem::FilesystemStore;
+
+const FRAMES: usize = 50;
+const SIDE: usize = 512;
+
+fn frame(t: usize) -> ArrayD<f32> {
+    Array::from_shape_fn(IxDyn(&[1, SIDE, SIDE]), |i| {
+        ((t * 7 + i[1] * 3 + i[2]) % 1000) as f32 * 0.5
+    })
+}
+
+fn appends(c: &mut Criterion) {
+    let frames: Vec<ArrayD<f32>> = (0..FRAMES).map(frame).collect();
+    let mut g = c.benchmark_group("field_appends");
+    g.sample_size(10).measurement_time(Duration::from_secs(15));
+    g.bench_function("zarrs_direct", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().unwrap(),
+            |dir| {
+                let store = Arc::new(FilesystemStore::new(dir.path()).unwrap());
+                let array = ArrayBuilder::new(
+                    vec![FRAMES as u64, SIDE as u64, SIDE as u64],
+                    vec![1, SIDE as u64, SIDE as u64],
+                    data_type::float32(),
+                    0.0f32,
+                )
+                .bytes_to_bytes_codecs(vec![Arc::new(ZstdCodec::new(1, false))])
+                .build(store, "/data")
+                .unwrap();
+                array.store_metadata().unwrap();
+                for (t, f) in frames.iter().enumerate() {
+                    array.store_chunk(&[t as u64, 0, 0], f.clone()).unwrap();
+                }
+                dir
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("ordo_append", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().unwrap(),
+            |dir| {
+                let spec = FieldSpec::new(ElementType::F32, [SIDE as u64, SIDE as u64])
+                    .codec(FieldCodec::Zstd(1));
+                let field = FieldArray::create(dir.path(), "image", &spec).unwrap();
+                for (t, f) in frames.iter().enumerate() {
+                    field.append(&[t as i64], f.view()).unwrap();
+                }
+                dir
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, appends);
+
+fn main() {
+    benches();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+    match (
+        common::mean_ns("field_appends", "ordo_append"),
+        common::mean_ns("field_appends", "zarrs_direct"),
+    ) {
+        (Some(o), Some(z)) => println!(
+            "RATIO field frame appends: ordo {:.2} ms, zarrs direct {:.2} ms, time ratio {:.2} (target <= 1.5)",
+            o / 1e6,
+            z / 1e6,
+            o / z
+        ),
+        _ => println!("RATIO field appends: estimates missing"),
+    }
+}

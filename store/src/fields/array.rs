@@ -1,0 +1,577 @@
+//! [`FieldArray`]: create, open and read a field array. Writes live in
+//! `write.rs`.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::datatypes::TimeUnit;
+use ndarray::ArrayD;
+use serde_json::{Map, Value, json};
+use zarrs::array::{Array, ArrayBuilder, ArraySubset, codec};
+use zarrs::filesystem::FilesystemStore;
+use zarrs::group::{Group, GroupBuilder};
+use zarrs::storage::storage_adapter::atomic_write::AtomicWriteStorageAdapter;
+
+use super::FIELDS_DIR;
+use super::element::{ElementType, FieldElement};
+use crate::error::{Error, Result};
+use crate::storage::{LocalStorage, Storage};
+
+pub(crate) type Store = AtomicWriteStorageAdapter<FilesystemStore>;
+
+/// Elements per chunk of the `time` coordinate.
+pub(crate) const TIME_CHUNK: u64 = 4096;
+/// Fill value of `time`: the NaT of numpy, so no real time is masked.
+pub(crate) const TIME_FILL: i64 = i64::MIN;
+
+/// Compression of a field's chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldCodec {
+    /// No compression.
+    None,
+    /// zstd at this level.
+    Zstd(i32),
+    /// gzip at this level (0-9).
+    Gzip(u32),
+}
+
+/// How to create a field array.
+///
+/// ```
+/// use ordo_store::fields::{ElementType, FieldCodec, FieldSpec};
+/// let spec = FieldSpec::new(ElementType::F32, [512, 512])
+///     .chunk_shape([256, 256])
+///     .codec(FieldCodec::Zstd(3))
+///     .attribute("units", "counts")
+///     .attribute("long_name", "detector image")
+///     .group_attribute("title", "Beamline 7 run 42");
+/// assert_eq!(spec.frame_shape(), &[512, 512]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct FieldSpec {
+    pub(crate) element: ElementType,
+    pub(crate) frame_shape: Vec<u64>,
+    pub(crate) chunk_shape: Option<Vec<u64>>,
+    pub(crate) time_chunk: u64,
+    pub(crate) codec: FieldCodec,
+    pub(crate) fill_value: f64,
+    pub(crate) time_unit: TimeUnit,
+    pub(crate) timezone: Option<String>,
+    pub(crate) dimension_names: Option<Vec<String>>,
+    pub(crate) attributes: Map<String, Value>,
+    pub(crate) group_attributes: Map<String, Value>,
+}
+
+impl FieldSpec {
+    /// Frames of `frame_shape` elements of type `element`; defaults: one
+    /// chunk per frame (time-chunk 1, so appending a frame writes only new
+    /// chunks), zstd(1), fill value 0, times in nanoseconds without zone.
+    pub fn new(element: ElementType, frame_shape: impl Into<Vec<u64>>) -> Self {
+        Self {
+            element,
+            frame_shape: frame_shape.into(),
+            chunk_shape: None,
+            time_chunk: 1,
+            codec: FieldCodec::Zstd(1),
+            fill_value: 0.0,
+            time_unit: TimeUnit::Nanosecond,
+            timezone: None,
+            dimension_names: None,
+            attributes: Map::new(),
+            group_attributes: Map::new(),
+        }
+    }
+
+    /// The chunk shape of the frame dimensions (the whole frame by default).
+    pub fn chunk_shape(mut self, shape: impl Into<Vec<u64>>) -> Self {
+        self.chunk_shape = Some(shape.into());
+        self
+    }
+
+    /// Frames per chunk along time (1 by default: a longer time-chunk makes
+    /// each single-frame append re-encode the chunk).
+    pub fn time_chunk(mut self, frames: u64) -> Self {
+        self.time_chunk = frames;
+        self
+    }
+
+    /// The chunk compression.
+    pub fn codec(mut self, codec: FieldCodec) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    /// The fill value (for unwritten regions; converted to the element type).
+    pub fn fill_value(mut self, v: f64) -> Self {
+        self.fill_value = v;
+        self
+    }
+
+    /// The unit and zone of times, as the dataset's ordered column has them.
+    pub fn time_unit(mut self, unit: TimeUnit, timezone: Option<&str>) -> Self {
+        self.time_unit = unit;
+        self.timezone = timezone.map(String::from);
+        self
+    }
+
+    /// Names of the frame dimensions (`y`, `x` for 2-D frames by default,
+    /// `dim_1`, ... otherwise); the first dimension is always `time`.
+    pub fn dimension_names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.dimension_names = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// An attribute of the data array (CF: `units`, `long_name`,
+    /// `standard_name`).
+    pub fn attribute(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.attributes.insert(key.into(), value.into());
+        self
+    }
+
+    /// An attribute of the group (ACDD: `title`, `summary`, `institution`...).
+    pub fn group_attribute(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.group_attributes.insert(key.into(), value.into());
+        self
+    }
+
+    /// The frame shape.
+    pub fn frame_shape(&self) -> &[u64] {
+        &self.frame_shape
+    }
+
+    fn check(&self) -> Result<()> {
+        let bad = |reason: String| Error::InvalidOption {
+            option: "field spec",
+            reason,
+        };
+        let chunk = self.chunk_shape.as_ref().unwrap_or(&self.frame_shape);
+        if self.frame_shape.contains(&0) || chunk.contains(&0) {
+            return Err(bad(format!(
+                "frame shape {:?} and chunk shape {chunk:?} must not have zero dimensions",
+                self.frame_shape
+            )));
+        }
+        if chunk.len() != self.frame_shape.len() {
+            return Err(bad(format!(
+                "chunk shape {chunk:?} has not the rank of frame shape {:?}",
+                self.frame_shape
+            )));
+        }
+        if self.time_chunk == 0 {
+            return Err(bad("time_chunk must be at least 1".into()));
+        }
+        if let Some(names) = &self.dimension_names
+            && names.len() != self.frame_shape.len()
+        {
+            return Err(bad(format!(
+                "{} dimension names for a {}-D frame",
+                names.len(),
+                self.frame_shape.len()
+            )));
+        }
+        if let FieldCodec::Gzip(level) = self.codec
+            && level > 9
+        {
+            return Err(bad(format!("gzip level {level} is not in 0..=9")));
+        }
+        Ok(())
+    }
+}
+
+/// One field array of a dataset directory: frames over time.
+///
+/// ```
+/// use ordo_store::ndarray::{Array, IxDyn};
+/// use ordo_store::fields::{ElementType, FieldArray, FieldSpec};
+/// let dir = tempfile::tempdir()?;
+/// let field = FieldArray::create(dir.path(), "image", &FieldSpec::new(ElementType::U16, [4, 3]))?;
+/// let frames = Array::from_shape_fn(IxDyn(&[2, 4, 3]), |i| (i[0] * 100 + i[1] * 3 + i[2]) as u16);
+/// field.append(&[10, 20], frames.view())?;
+/// assert_eq!(field.len()?, 2);
+/// assert_eq!(field.times()?, vec![10, 20]);
+/// assert_eq!(field.frame::<u16>(1)?[[0, 2]], 102);
+/// assert!(field.frame::<u16>(2).is_err()); // past the end: an error, not fill values
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FieldArray {
+    pub(crate) root: PathBuf,
+    pub(crate) name: String,
+    pub(crate) store: Arc<Store>,
+    pub(crate) element: ElementType,
+    pub(crate) frame_shape: Vec<u64>,
+    pub(crate) time_unit: TimeUnit,
+}
+
+pub(crate) fn zarr_err(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> Error + '_ {
+    move |e| Error::Zarr {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && !name.starts_with(['_', '.'])
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidOption {
+            option: "field name",
+            reason: format!("{name:?}: use letters, digits, '-' and '_', not first '_'"),
+        })
+    }
+}
+
+fn unit_name(unit: TimeUnit) -> &'static str {
+    match unit {
+        TimeUnit::Second => "seconds",
+        TimeUnit::Millisecond => "milliseconds",
+        TimeUnit::Microsecond => "microseconds",
+        TimeUnit::Nanosecond => "nanoseconds",
+    }
+}
+
+impl FieldArray {
+    /// The `.zarr` directory of field `name` of `dataset_dir`.
+    pub fn zarr_path(dataset_dir: &Path, name: &str) -> PathBuf {
+        dataset_dir.join(FIELDS_DIR).join(format!("{name}.zarr"))
+    }
+
+    /// Creates field `name` in `dataset_dir` (an error if it exists).
+    pub fn create(dataset_dir: impl AsRef<Path>, name: &str, spec: &FieldSpec) -> Result<Self> {
+        check_name(name)?;
+        spec.check()?;
+        let dataset_dir = dataset_dir.as_ref();
+        let _guard = lock(dataset_dir, name, crate::DEFAULT_LOCK_TIMEOUT)?;
+        let root = Self::zarr_path(dataset_dir, name);
+        if root.join("zarr.json").exists() {
+            return Err(Error::FieldExists { path: root });
+        }
+        let err = zarr_err(&root);
+        std::fs::create_dir_all(&root).map_err(|source| Error::Io {
+            path: root.clone(),
+            source,
+        })?;
+        let fs = FilesystemStore::new(&root).map_err(|e| err(&e))?;
+        let store = Arc::new(AtomicWriteStorageAdapter::new(Arc::new(fs)));
+
+        let mut frame_names =
+            spec.dimension_names
+                .clone()
+                .unwrap_or_else(|| match spec.frame_shape.len() {
+                    2 => vec!["y".into(), "x".into()],
+                    n => (1..=n).map(|i| format!("dim_{i}")).collect(),
+                });
+        let mut dims = vec!["time".to_string()];
+        dims.append(&mut frame_names);
+        let mut shape = vec![0];
+        shape.extend(&spec.frame_shape);
+        let mut chunk = vec![spec.time_chunk];
+        chunk.extend(spec.chunk_shape.as_ref().unwrap_or(&spec.frame_shape));
+        let codecs: Vec<Arc<dyn zarrs::array::BytesToBytesCodecTraits>> = match spec.codec {
+            FieldCodec::None => vec![],
+            FieldCodec::Zstd(level) => vec![Arc::new(codec::ZstdCodec::new(level, false))],
+            FieldCodec::Gzip(level) => {
+                vec![Arc::new(codec::GzipCodec::new(level).map_err(|e| err(&e))?)]
+            }
+        };
+        let mut group_attrs = spec.group_attributes.clone();
+        group_attrs.insert(
+            "ordo".into(),
+            json!({
+                "format_version": 1,
+                "element_type": spec.element.zarr_name(),
+                "time_unit": unit_name(spec.time_unit),
+                "timezone": spec.timezone,
+            }),
+        );
+        let mut data_attrs = spec.attributes.clone();
+        data_attrs
+            .entry("coordinates")
+            .or_insert_with(|| "time".into());
+        let data = ArrayBuilder::new(shape, chunk, spec.element.data_type(), fill_value(spec))
+            .bytes_to_bytes_codecs(codecs.clone())
+            .dimension_names(Some(dims))
+            .attributes(data_attrs)
+            .build(store.clone(), "/data")
+            .map_err(|e| err(&e))?;
+        let mut time_attrs = Map::new();
+        time_attrs.insert(
+            "units".into(),
+            format!("{} since 1970-01-01T00:00:00", unit_name(spec.time_unit)).into(),
+        );
+        time_attrs.insert("calendar".into(), "proleptic_gregorian".into());
+        time_attrs.insert("standard_name".into(), "time".into());
+        time_attrs.insert("axis".into(), "T".into());
+        if let Some(tz) = &spec.timezone {
+            time_attrs.insert("timezone".into(), tz.clone().into());
+        }
+        let time = ArrayBuilder::new(
+            vec![0],
+            vec![TIME_CHUNK],
+            zarrs::array::data_type::int64(),
+            TIME_FILL,
+        )
+        .bytes_to_bytes_codecs(codecs)
+        .dimension_names(Some(["time"]))
+        .attributes(time_attrs)
+        .build(store.clone(), "/time")
+        .map_err(|e| err(&e))?;
+        // Arrays first, the group last: a field exists once its group does.
+        data.store_metadata().map_err(|e| err(&e))?;
+        time.store_metadata().map_err(|e| err(&e))?;
+        let mut group = GroupBuilder::new()
+            .build(store.clone(), "/")
+            .map_err(|e| err(&e))?;
+        *group.attributes_mut() = group_attrs;
+        group.store_metadata().map_err(|e| err(&e))?;
+        Ok(Self {
+            root: root.clone(),
+            name: name.to_owned(),
+            store,
+            element: spec.element,
+            frame_shape: spec.frame_shape.clone(),
+            time_unit: spec.time_unit,
+        })
+    }
+
+    /// Opens field `name` of `dataset_dir`.
+    pub fn open(dataset_dir: impl AsRef<Path>, name: &str) -> Result<Self> {
+        check_name(name)?;
+        let root = Self::zarr_path(dataset_dir.as_ref(), name);
+        if !root.join("zarr.json").is_file() {
+            return Err(Error::FieldNotFound { path: root });
+        }
+        let err = zarr_err(&root);
+        let fs = FilesystemStore::new(&root).map_err(|e| err(&e))?;
+        let store = Arc::new(AtomicWriteStorageAdapter::new(Arc::new(fs)));
+        let group = Group::open(store.clone(), "/").map_err(|e| err(&e))?;
+        let ordo = group.attributes().get("ordo").cloned().unwrap_or_default();
+        let element = ordo["element_type"]
+            .as_str()
+            .and_then(ElementType::from_zarr_name)
+            .ok_or_else(|| err(&"the group has no valid ordo.element_type attribute"))?;
+        let time_unit = match ordo["time_unit"].as_str() {
+            Some("seconds") => TimeUnit::Second,
+            Some("milliseconds") => TimeUnit::Millisecond,
+            Some("microseconds") => TimeUnit::Microsecond,
+            Some("nanoseconds") => TimeUnit::Nanosecond,
+            _ => return Err(err(&"the group has no valid ordo.time_unit attribute")),
+        };
+        let field = Self {
+            root: root.clone(),
+            name: name.to_owned(),
+            store,
+            element,
+            frame_shape: Vec::new(),
+            time_unit,
+        };
+        let data = field.data_array()?;
+        Ok(Self {
+            frame_shape: data.shape()[1..].to_vec(),
+            ..field
+        })
+    }
+
+    /// The names of the fields of `dataset_dir`, sorted.
+    pub fn list(dataset_dir: impl AsRef<Path>) -> Result<Vec<String>> {
+        let dir = dataset_dir.as_ref().join(FIELDS_DIR);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(Error::Io { path: dir, source }),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("zarr.json").is_file())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()?
+                    .strip_suffix(".zarr")
+                    .map(String::from)
+            })
+            .filter(|n| check_name(n).is_ok())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The field's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The `.zarr` directory.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The element type.
+    pub fn element_type(&self) -> ElementType {
+        self.element
+    }
+
+    /// The shape of one frame.
+    pub fn frame_shape(&self) -> &[u64] {
+        &self.frame_shape
+    }
+
+    /// The unit of times.
+    pub fn time_unit(&self) -> TimeUnit {
+        self.time_unit
+    }
+
+    pub(crate) fn data_array(&self) -> Result<Array<Store>> {
+        Array::open(self.store.clone(), "/data").map_err(|e| zarr_err(&self.root)(&e))
+    }
+
+    pub(crate) fn time_array(&self) -> Result<Array<Store>> {
+        Array::open(self.store.clone(), "/time").map_err(|e| zarr_err(&self.root)(&e))
+    }
+
+    /// The number of frames (the length of the published `time` array).
+    pub fn len(&self) -> Result<u64> {
+        Ok(self.time_array()?.shape()[0])
+    }
+
+    /// Whether the field has no frame.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Every frame's time, in the field's unit.
+    pub fn times(&self) -> Result<Vec<i64>> {
+        let time = self.time_array()?;
+        let n = time.shape()[0];
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        time.retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(&(0..n))))
+            .map_err(|e| zarr_err(&self.root)(&e))
+    }
+
+    fn check_type<T: FieldElement>(&self) -> Result<()> {
+        if T::TYPE != self.element {
+            return Err(Error::FieldTypeMismatch {
+                path: self.root.clone(),
+                expected: self.element.zarr_name(),
+                found: T::TYPE.zarr_name(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_frames(&self, frames: &Range<u64>) -> Result<()> {
+        let len = self.len()?;
+        if frames.start > frames.end || frames.end > len {
+            return Err(Error::OutOfBounds {
+                path: self.root.clone(),
+                what: format!("frames {frames:?}"),
+                len,
+            });
+        }
+        Ok(())
+    }
+
+    /// Frame `i`, shape = the frame shape.
+    pub fn frame<T: FieldElement>(&self, i: u64) -> Result<ArrayD<T>> {
+        let frames = self.frames::<T>(i..i.saturating_add(1))?;
+        Ok(frames.index_axis_move(ndarray::Axis(0), 0))
+    }
+
+    /// Frames `range`, shape `[range.len(), ...frame]`.
+    pub fn frames<T: FieldElement>(&self, range: Range<u64>) -> Result<ArrayD<T>> {
+        let full: Vec<Range<u64>> = self.frame_shape.iter().map(|&d| 0..d).collect();
+        self.read_region(range, &full)
+    }
+
+    /// The frames whose time lies in `[t0, t1_excl)`, with their times.
+    pub fn frames_between<T: FieldElement>(
+        &self,
+        t0: i64,
+        t1_excl: i64,
+    ) -> Result<(Vec<i64>, ArrayD<T>)> {
+        let times = self.times()?;
+        let a = times.partition_point(|&t| t < t0) as u64;
+        let b = (times.partition_point(|&t| t < t1_excl) as u64).max(a);
+        let frames = self.frames(a..b)?;
+        Ok((times[a as usize..b as usize].to_vec(), frames))
+    }
+
+    /// A region of frame `i`: one range per frame dimension (e.g. rows
+    /// `a..b`, columns `c..d`), bounds-checked.
+    pub fn region<T: FieldElement>(&self, i: u64, region: &[Range<u64>]) -> Result<ArrayD<T>> {
+        let out = self.read_region(i..i.saturating_add(1), region)?;
+        Ok(out.index_axis_move(ndarray::Axis(0), 0))
+    }
+
+    fn read_region<T: FieldElement>(
+        &self,
+        frames: Range<u64>,
+        region: &[Range<u64>],
+    ) -> Result<ArrayD<T>> {
+        self.check_type::<T>()?;
+        self.check_frames(&frames)?;
+        let in_frame = region.len() == self.frame_shape.len()
+            && region
+                .iter()
+                .zip(&self.frame_shape)
+                .all(|(r, &d)| r.start <= r.end && r.end <= d);
+        if !in_frame {
+            return Err(Error::OutOfBounds {
+                path: self.root.clone(),
+                what: format!("region {region:?} of frames shaped {:?}", self.frame_shape),
+                len: self.len()?,
+            });
+        }
+        let mut ranges = Vec::with_capacity(1 + region.len());
+        ranges.push(frames);
+        ranges.extend(region.iter().cloned());
+        let subset = ArraySubset::new_with_ranges(&ranges);
+        self.data_array()?
+            .retrieve_array_subset::<ArrayD<T>>(&subset)
+            .map_err(|e| zarr_err(&self.root)(&e))
+    }
+}
+
+fn fill_value(spec: &FieldSpec) -> zarrs::array::FillValue {
+    use zarrs::array::FillValue;
+    let v = spec.fill_value;
+    match spec.element {
+        ElementType::F32 => FillValue::from(v as f32),
+        ElementType::F64 => FillValue::from(v),
+        ElementType::I8 => FillValue::from(v as i8),
+        ElementType::I16 => FillValue::from(v as i16),
+        ElementType::I32 => FillValue::from(v as i32),
+        ElementType::I64 => FillValue::from(v as i64),
+        ElementType::U8 => FillValue::from(v as u8),
+        ElementType::U16 => FillValue::from(v as u16),
+        ElementType::U32 => FillValue::from(v as u32),
+        ElementType::U64 => FillValue::from(v as u64),
+    }
+}
+
+/// Takes the writer lock of field `name` (outside its `.zarr`).
+pub(crate) fn lock(
+    dataset_dir: &Path,
+    name: &str,
+    timeout: std::time::Duration,
+) -> Result<crate::storage::LockGuard> {
+    let storage = LocalStorage::new(dataset_dir.join(FIELDS_DIR));
+    let lock = format!("{name}.lock");
+    storage
+        .lock(&lock, timeout)
+        .map_err(|source| Error::Io {
+            path: storage.display_path(&lock),
+            source,
+        })?
+        .ok_or_else(|| Error::LockTimeout {
+            path: storage.display_path(&lock),
+            waited: timeout,
+        })
+}

@@ -1,0 +1,368 @@
+//! Writes of a field array: append, truncate, replace a tail window. All
+//! run under the field's lock, after repairing what a crashed writer left.
+
+use std::time::Duration;
+
+use ndarray::ArrayViewD;
+use zarrs::array::{Array, ArraySubset};
+
+use super::array::{FieldArray, Store, TIME_FILL, zarr_err};
+use super::element::{ElementType, FieldElement};
+use crate::error::{Error, Result};
+use crate::storage::LockGuard;
+
+impl FieldArray {
+    fn lock(&self, timeout: Duration) -> Result<LockGuard> {
+        let fields_dir = self.root.parent().expect("a .zarr has a parent");
+        let dataset_dir = fields_dir.parent().expect("_fields has a parent");
+        super::array::lock(dataset_dir, &self.name, timeout)
+    }
+
+    /// Appends frames (shape `[k, ...frame]`) with their `k` times, which
+    /// must be strictly increasing and after the last one. On any error
+    /// nothing is written. Frame chunks go to new keys first; then the data
+    /// shape and the time shape are published, each atomically.
+    pub fn append<T: FieldElement>(&self, times: &[i64], frames: ArrayViewD<'_, T>) -> Result<()> {
+        self.append_with_timeout(times, frames, crate::DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// [`append`](Self::append) with a lock timeout.
+    pub fn append_with_timeout<T: FieldElement>(
+        &self,
+        times: &[i64],
+        frames: ArrayViewD<'_, T>,
+        timeout: Duration,
+    ) -> Result<()> {
+        self.check_append::<T>(times, &frames)?;
+        let _guard = self.lock(timeout)?;
+        self.repair(false)?;
+        self.append_locked(times, frames)
+    }
+
+    fn check_append<T: FieldElement>(
+        &self,
+        times: &[i64],
+        frames: &ArrayViewD<'_, T>,
+    ) -> Result<()> {
+        if T::TYPE != self.element {
+            return Err(Error::FieldTypeMismatch {
+                path: self.root.clone(),
+                expected: self.element.zarr_name(),
+                found: T::TYPE.zarr_name(),
+            });
+        }
+        let mut want = vec![times.len() as u64];
+        want.extend(&self.frame_shape);
+        let got: Vec<u64> = frames.shape().iter().map(|&d| d as u64).collect();
+        if got != want {
+            return Err(Error::FieldShapeMismatch {
+                path: self.root.clone(),
+                expected: format!(
+                    "{want:?} ({} times, frames {:?})",
+                    times.len(),
+                    self.frame_shape
+                ),
+                found: format!("{got:?}"),
+            });
+        }
+        if let Some(i) = times.windows(2).position(|w| w[1] <= w[0]) {
+            return Err(Error::NonIncreasingTime {
+                path: self.root.clone(),
+                index: i + 1,
+                previous: times[i],
+                value: times[i + 1],
+            });
+        }
+        Ok(())
+    }
+
+    fn append_locked<T: FieldElement>(
+        &self,
+        times: &[i64],
+        frames: ArrayViewD<'_, T>,
+    ) -> Result<()> {
+        if times.is_empty() {
+            return Ok(());
+        }
+        let err = zarr_err(&self.root);
+        let mut time = self.time_array()?;
+        let n = time.shape()[0];
+        if n > 0 {
+            let last = time
+                .retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(&(n - 1..n))))
+                .map_err(|e| err(&e))?[0];
+            if times[0] <= last {
+                return Err(Error::NonIncreasingTime {
+                    path: self.root.clone(),
+                    index: 0,
+                    previous: last,
+                    value: times[0],
+                });
+            }
+        }
+        let k = times.len() as u64;
+        let mut data = self.data_array()?;
+        let mut shape = data.shape().to_vec();
+        shape[0] = n + k;
+        data.set_shape(shape).map_err(|e| err(&e))?;
+        let mut start = vec![n];
+        start.extend(std::iter::repeat_n(0, self.frame_shape.len()));
+        let mut ranges = Vec::with_capacity(1 + self.frame_shape.len());
+        ranges.push(n..n + k);
+        ranges.extend(self.frame_shape.iter().map(|&d| 0..d));
+        data.store_array_subset(
+            &ArraySubset::new_with_ranges(&ranges),
+            frames.as_standard_layout().to_owned(),
+        )
+        .map_err(|e| err(&e))?;
+        time.set_shape(vec![n + k]).map_err(|e| err(&e))?;
+        time.store_array_subset(&ArraySubset::new_with_ranges(std::slice::from_ref(&(n..n + k))), times.to_vec())
+            .map_err(|e| err(&e))?;
+        // Publish: data first, time (the length readers use) last.
+        data.store_metadata().map_err(|e| err(&e))?;
+        time.store_metadata().map_err(|e| err(&e))?;
+        Ok(())
+    }
+
+    /// Truncates to the first `n` frames, erasing the chunks past `n` (a
+    /// shape change alone would let zarrs show old data again if the array
+    /// grew back). `n` at or past the end is a no-op.
+    pub fn truncate(&self, n: u64) -> Result<()> {
+        let _guard = self.lock(crate::DEFAULT_LOCK_TIMEOUT)?;
+        self.repair(true)?;
+        self.truncate_locked(n)
+    }
+
+    fn truncate_locked(&self, n: u64) -> Result<()> {
+        let err = zarr_err(&self.root);
+        let mut time = self.time_array()?;
+        let len = time.shape()[0];
+        if n >= len {
+            return Ok(());
+        }
+        // Shrink time first: readers stop at `n` before anything is erased.
+        time.set_shape(vec![n]).map_err(|e| err(&e))?;
+        time.store_metadata().map_err(|e| err(&e))?;
+        erase_tail(&time, n, len, ElementType::I64).map_err(|e| err(&e))?;
+        let mut data = self.data_array()?;
+        let data_len = data.shape()[0];
+        let mut shape = data.shape().to_vec();
+        shape[0] = n;
+        data.set_shape(shape).map_err(|e| err(&e))?;
+        data.store_metadata().map_err(|e| err(&e))?;
+        erase_tail(&data, n, data_len.max(len), self.element).map_err(|e| err(&e))?;
+        Ok(())
+    }
+
+    /// Replaces the frames from time `t` on by new ones: the frames with
+    /// time `>= t` are truncated, then `times`/`frames` appended (their
+    /// first time must be after the last kept one), under one lock. A crash
+    /// in between leaves the truncated field.
+    pub fn replace_from<T: FieldElement>(
+        &self,
+        t: i64,
+        times: &[i64],
+        frames: ArrayViewD<'_, T>,
+    ) -> Result<()> {
+        self.check_append::<T>(times, &frames)?;
+        let _guard = self.lock(crate::DEFAULT_LOCK_TIMEOUT)?;
+        self.repair(true)?;
+        let kept = self.times()?.partition_point(|&x| x < t) as u64;
+        if let Some(&first) = times.first()
+            && first < t
+        {
+            return Err(Error::NonIncreasingTime {
+                path: self.root.clone(),
+                index: 0,
+                previous: t,
+                value: first,
+            });
+        }
+        self.truncate_locked(kept)?;
+        self.append_locked(times, frames)
+    }
+
+    /// Cleans what a crashed writer left: frames past the published time
+    /// length, and temporary `*.tmp` keys: all of them when `everywhere`
+    /// (truncations), else those of the metadata and of the chunks an
+    /// append writes next (a walk of every chunk on each append would grow
+    /// with the field; other stale `.tmp` keys are harmless and go at the
+    /// next truncation). Runs under the lock.
+    fn repair(&self, everywhere: bool) -> Result<()> {
+        if everywhere {
+            remove_tmp_files(&self.root)?;
+        } else {
+            self.remove_next_tmp_keys()?;
+        }
+        let err = zarr_err(&self.root);
+        let time = self.time_array()?;
+        let len = time.shape()[0];
+        let mut data = self.data_array()?;
+        let data_len = data.shape()[0];
+        if data_len > len {
+            let mut shape = data.shape().to_vec();
+            shape[0] = len;
+            data.set_shape(shape).map_err(|e| err(&e))?;
+            data.store_metadata().map_err(|e| err(&e))?;
+            erase_tail(&data, len, data_len, self.element).map_err(|e| err(&e))?;
+        }
+        Ok(())
+    }
+}
+
+impl FieldArray {
+    /// Deletes the `.tmp` keys an interrupted write of the metadata or of
+    /// the next append's first chunks may have left (the atomic adapter
+    /// refuses to overwrite them).
+    fn remove_next_tmp_keys(&self) -> Result<()> {
+        let n = self.time_array()?.shape()[0];
+        let data = self.data_array()?;
+        let chunk = data
+            .chunk_shape(&vec![0; data.dimensionality()])
+            .map_err(|e| zarr_err(&self.root)(&e))?;
+        let per_dim: Vec<u64> = self
+            .frame_shape
+            .iter()
+            .zip(&chunk[1..])
+            .map(|(&d, c)| d.div_ceil(c.get()))
+            .collect();
+        let mut keys = vec![
+            "zarr.json.tmp".to_string(),
+            "data/zarr.json.tmp".into(),
+            "time/zarr.json.tmp".into(),
+            format!("time/c/{}.tmp", n / super::array::TIME_CHUNK),
+        ];
+        let t = n / chunk[0].get();
+        for rest in cartesian(&per_dim) {
+            let rest: Vec<String> = rest.iter().map(u64::to_string).collect();
+            keys.push(format!("data/c/{t}/{}.tmp", rest.join("/")));
+        }
+        for key in keys {
+            let path = self.root.join(&key);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::Io { path, source: e });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn remove_tmp_files(dir: &std::path::Path) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if kind.is_dir() {
+            remove_tmp_files(&path)?;
+        } else if path.extension().is_some_and(|e| e == "tmp") {
+            std::fs::remove_file(&path).map_err(|source| Error::Io { path, source })?;
+        }
+    }
+    Ok(())
+}
+
+/// Erases the data of rows `n..old_len` along the first axis: whole chunks
+/// are deleted, the chunk straddling `n` is rewritten with fill values.
+fn erase_tail(
+    array: &Array<Store>,
+    n: u64,
+    old_len: u64,
+    element: ElementType,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    if old_len <= n {
+        return Ok(());
+    }
+    let chunk_shape = array.chunk_shape(&vec![0; array.dimensionality()])?;
+    let tc = chunk_shape[0].get();
+    let shape = array.shape();
+    let per_dim: Vec<u64> = shape[1..]
+        .iter()
+        .zip(&chunk_shape[1..])
+        .map(|(&d, c)| d.div_ceil(c.get()))
+        .collect();
+    let first_whole = n.div_ceil(tc);
+    let last = old_len.div_ceil(tc);
+    for t in (n / tc)..last {
+        for rest in cartesian(&per_dim) {
+            let mut idx = vec![t];
+            idx.extend(rest);
+            if t >= first_whole {
+                array.erase_chunk(&idx)?;
+            } else {
+                fill_chunk_tail(array, &idx, n - t * tc, element)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every index vector of a grid with `dims` cells per dimension.
+fn cartesian(dims: &[u64]) -> Vec<Vec<u64>> {
+    dims.iter().fold(vec![vec![]], |acc, &d| {
+        acc.into_iter()
+            .flat_map(|prefix| {
+                (0..d).map(move |i| {
+                    let mut v = prefix.clone();
+                    v.push(i);
+                    v
+                })
+            })
+            .collect()
+    })
+}
+
+/// Rewrites chunk `idx` with fill values from row `keep` of its first axis.
+fn fill_chunk_tail(
+    array: &Array<Store>,
+    idx: &[u64],
+    keep: u64,
+    element: ElementType,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    macro_rules! fill {
+        ($t:ty, $fill:expr) => {{
+            let Some(mut chunk) = array.retrieve_chunk_if_exists::<ndarray::ArrayD<$t>>(idx)?
+            else {
+                return Ok(());
+            };
+            let fill: $t = $fill;
+            chunk
+                .slice_axis_mut(ndarray::Axis(0), ndarray::Slice::from(keep as usize..))
+                .fill(fill);
+            array.store_chunk(idx, chunk)?;
+        }};
+    }
+    let fv = array.fill_value();
+    match element {
+        ElementType::F32 => fill!(f32, f32::from_ne_bytes(fv.as_ne_bytes().try_into()?)),
+        ElementType::F64 => fill!(f64, f64::from_ne_bytes(fv.as_ne_bytes().try_into()?)),
+        ElementType::I8 => fill!(i8, i8::from_ne_bytes(fv.as_ne_bytes().try_into()?)),
+        ElementType::I16 => fill!(i16, i16::from_ne_bytes(fv.as_ne_bytes().try_into()?)),
+        ElementType::I32 => fill!(i32, i32::from_ne_bytes(fv.as_ne_bytes().try_into()?)),
+        ElementType::I64 => fill!(
+            i64,
+            if array.shape().len() == 1 {
+                TIME_FILL
+            } else {
+                i64::from_ne_bytes(fv.as_ne_bytes().try_into()?)
+            }
+        ),
+        ElementType::U8 => fill!(u8, u8::from_ne_bytes(fv.as_ne_bytes().try_into()?)),
+        ElementType::U16 => fill!(u16, u16::from_ne_bytes(fv.as_ne_bytes().try_into()?)),
+        ElementType::U32 => fill!(u32, u32::from_ne_bytes(fv.as_ne_bytes().try_into()?)),
+        ElementType::U64 => fill!(u64, u64::from_ne_bytes(fv.as_ne_bytes().try_into()?)),
+    }
+    Ok(())
+}

@@ -1,0 +1,346 @@
+//! Zarr v3 field arrays: appends, reads, bounds, truncation, crash
+//! leftovers, the lock.
+
+mod common;
+
+use std::time::Duration;
+
+use common::dir_snapshot;
+use ordo::Error;
+use ordo::fields::{ElementType, FieldArray, FieldCodec, FieldSpec};
+use ordo::ndarray::{self, Array, ArrayD, IxDyn};
+
+fn frames(k: usize, h: usize, w: usize, base: f32) -> ArrayD<f32> {
+    Array::from_shape_fn(IxDyn(&[k, h, w]), |i| {
+        base + (i[0] * 1000 + i[1] * 10 + i[2]) as f32
+    })
+}
+
+fn image_spec() -> FieldSpec {
+    FieldSpec::new(ElementType::F32, [4, 6])
+        .chunk_shape([2, 3])
+        .attribute("units", "counts")
+        .attribute("long_name", "detector image")
+        .group_attribute("title", "test run")
+}
+
+#[test]
+fn append_and_read_frames_slices_ranges_and_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    let field = FieldArray::create(dir.path(), "image", &image_spec()).unwrap();
+    assert_eq!(field.len().unwrap(), 0);
+    field.append(&[100], frames(1, 4, 6, 0.0).view()).unwrap();
+    field
+        .append(&[200, 300, 400], frames(3, 4, 6, 1.0).view())
+        .unwrap();
+    let field = FieldArray::open(dir.path(), "image").unwrap();
+    assert_eq!(field.frame_shape(), &[4, 6]);
+    assert_eq!(field.element_type(), ElementType::F32);
+    assert_eq!(field.len().unwrap(), 4);
+    assert_eq!(field.times().unwrap(), vec![100, 200, 300, 400]);
+    assert_eq!(
+        field.frame::<f32>(0).unwrap(),
+        frames(1, 4, 6, 0.0).index_axis_move(ndarray::Axis(0), 0)
+    );
+    let two = field.frames::<f32>(1..3).unwrap();
+    assert_eq!(two.shape(), &[2, 4, 6]);
+    assert_eq!(two[[1, 2, 5]], 1.0 + 1000.0 + 25.0);
+    let (times, between) = field.frames_between::<f32>(150, 400).unwrap();
+    assert_eq!(times, vec![200, 300]);
+    assert_eq!(between.shape()[0], 2);
+    let (times, none) = field.frames_between::<f32>(401, 500).unwrap();
+    assert!(times.is_empty() && none.shape()[0] == 0);
+    let region = field.region::<f32>(3, &[1..3, 2..5]).unwrap();
+    assert_eq!(region.shape(), &[2, 3]);
+    assert_eq!(region[[0, 0]], 1.0 + 2000.0 + 12.0);
+    assert_eq!(
+        FieldArray::list(dir.path()).unwrap(),
+        vec!["image".to_string()]
+    );
+}
+
+#[test]
+fn reads_past_the_end_are_errors_not_fill_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
+    field.append(&[1, 2], frames(2, 4, 6, 0.0).view()).unwrap();
+    assert!(matches!(
+        field.frame::<f32>(2),
+        Err(Error::OutOfBounds { len: 2, .. })
+    ));
+    assert!(matches!(
+        field.frames::<f32>(1..3),
+        Err(Error::OutOfBounds { .. })
+    ));
+    assert!(matches!(
+        field.region::<f32>(0, &[0..5, 0..6]),
+        Err(Error::OutOfBounds { .. })
+    ));
+    assert!(matches!(
+        field.region::<f32>(0, std::slice::from_ref(&(0..4))),
+        Err(Error::OutOfBounds { .. })
+    ));
+    assert!(matches!(
+        field.frame::<f64>(0),
+        Err(Error::FieldTypeMismatch {
+            expected: "float32",
+            found: "float64",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn bad_appends_are_rejected_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
+    field.append(&[10], frames(1, 4, 6, 0.0).view()).unwrap();
+    let before = dir_snapshot(dir.path());
+    let cases: Vec<(Result<(), Error>, &str)> = vec![
+        (
+            field.append(&[10], frames(1, 4, 6, 0.0).view()),
+            "equal to last",
+        ),
+        (
+            field.append(&[5], frames(1, 4, 6, 0.0).view()),
+            "before last",
+        ),
+        (
+            field.append(&[20, 20], frames(2, 4, 6, 0.0).view()),
+            "not increasing",
+        ),
+        (
+            field.append(&[20], frames(1, 4, 5, 0.0).view()),
+            "wrong frame shape",
+        ),
+        (
+            field.append(&[20, 30], frames(1, 4, 6, 0.0).view()),
+            "times and frames differ",
+        ),
+        (
+            field.append(&[20], Array::from_elem(IxDyn(&[1, 4, 6]), 1u8).view()),
+            "wrong type",
+        ),
+    ];
+    for (result, what) in cases {
+        let err = result.expect_err(what);
+        assert!(
+            matches!(
+                err,
+                Error::NonIncreasingTime { .. }
+                    | Error::FieldShapeMismatch { .. }
+                    | Error::FieldTypeMismatch { .. }
+            ),
+            "{what}: {err}"
+        );
+    }
+    // The lock file existed before; nothing else changed.
+    assert_eq!(dir_snapshot(dir.path()), before);
+    assert_eq!(field.len().unwrap(), 1);
+}
+
+#[test]
+fn create_and_open_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        FieldArray::open(dir.path(), "nope"),
+        Err(Error::FieldNotFound { .. })
+    ));
+    FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
+    assert!(matches!(
+        FieldArray::create(dir.path(), "f", &image_spec()),
+        Err(Error::FieldExists { .. })
+    ));
+    for bad in ["", "_x", "a/b", "a.b", ".."] {
+        assert!(
+            matches!(
+                FieldArray::create(dir.path(), bad, &image_spec()),
+                Err(Error::InvalidOption { .. })
+            ),
+            "{bad}"
+        );
+    }
+    let zero = FieldSpec::new(ElementType::F32, [0, 3]);
+    assert!(matches!(
+        FieldArray::create(dir.path(), "z", &zero),
+        Err(Error::InvalidOption { .. })
+    ));
+    let rank = FieldSpec::new(ElementType::F32, [4, 3]).chunk_shape([2]);
+    assert!(matches!(
+        FieldArray::create(dir.path(), "r", &rank),
+        Err(Error::InvalidOption { .. })
+    ));
+    let gz = FieldSpec::new(ElementType::F32, [4, 3]).codec(FieldCodec::Gzip(12));
+    assert!(matches!(
+        FieldArray::create(dir.path(), "g", &gz),
+        Err(Error::InvalidOption { .. })
+    ));
+}
+
+fn chunk_files(field: &FieldArray) -> usize {
+    walk(&field.path().join("data"))
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|es| {
+            es.map(|e| {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p)
+                } else {
+                    usize::from(p.file_name().unwrap() != "zarr.json")
+                }
+            })
+            .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn truncate_erases_chunks_and_old_data_never_comes_back() {
+    for time_chunk in [1, 3] {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = image_spec()
+            .time_chunk(time_chunk)
+            .codec(FieldCodec::Gzip(1));
+        let field = FieldArray::create(dir.path(), "f", &spec).unwrap();
+        field
+            .append(&[1, 2, 3, 4, 5], frames(5, 4, 6, 0.0).view())
+            .unwrap();
+        let full_chunks = chunk_files(&field);
+        field.truncate(2).unwrap();
+        assert_eq!(field.len().unwrap(), 2);
+        assert_eq!(field.times().unwrap(), vec![1, 2]);
+        assert!(chunk_files(&field) < full_chunks, "time_chunk {time_chunk}");
+        // Growing again shows the new frames only.
+        field.append(&[10], frames(1, 4, 6, 500.0).view()).unwrap();
+        assert_eq!(field.frame::<f32>(2).unwrap()[[0, 0]], 500.0);
+        assert!(matches!(
+            field.frame::<f32>(3),
+            Err(Error::OutOfBounds { .. })
+        ));
+        field.truncate(10).unwrap(); // past the end: nothing
+        assert_eq!(field.len().unwrap(), 3);
+    }
+}
+
+#[test]
+fn replace_from_replaces_the_tail_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
+    field
+        .append(&[10, 20, 30, 40], frames(4, 4, 6, 0.0).view())
+        .unwrap();
+    field
+        .replace_from(25, &[25, 35], frames(2, 4, 6, 900.0).view())
+        .unwrap();
+    assert_eq!(field.times().unwrap(), vec![10, 20, 25, 35]);
+    assert_eq!(field.frame::<f32>(2).unwrap()[[0, 0]], 900.0);
+    assert!(matches!(
+        field.replace_from(30, &[29], frames(1, 4, 6, 0.0).view()),
+        Err(Error::NonIncreasingTime { .. })
+    ));
+}
+
+#[test]
+fn leftovers_of_a_crashed_writer_are_cleaned_under_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
+    field
+        .append(&[1, 2, 3], frames(3, 4, 6, 0.0).view())
+        .unwrap();
+    // A crash after the data shape was published, before the time shape:
+    // simulated by rolling the time metadata back to 2 frames, plus a
+    // temporary key left by an interrupted atomic write.
+    let time_meta = field.path().join("time/zarr.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&time_meta).unwrap()).unwrap();
+    meta["shape"] = serde_json::json!([2]);
+    std::fs::write(&time_meta, serde_json::to_vec(&meta).unwrap()).unwrap();
+    let tmp = field.path().join("data/zarr.json.tmp");
+    std::fs::write(&tmp, b"partial").unwrap();
+    // An interrupted write of the chunk the next append writes.
+    let chunk_tmp = field.path().join("data/c/2/0/0.tmp");
+    std::fs::write(&chunk_tmp, b"partial").unwrap();
+    // Readers see the published length: 2 frames.
+    assert_eq!(field.len().unwrap(), 2);
+    assert!(matches!(
+        field.frame::<f32>(2),
+        Err(Error::OutOfBounds { .. })
+    ));
+    // The next writer repairs and appends at index 2.
+    field.append(&[7], frames(1, 4, 6, 700.0).view()).unwrap();
+    assert!(!tmp.exists() && !chunk_tmp.exists());
+    assert_eq!(field.times().unwrap(), vec![1, 2, 7]);
+    // Stale temporary keys elsewhere go at the next truncation.
+    let stale = field.path().join("data/c/0/1/1.tmp");
+    std::fs::write(&stale, b"partial").unwrap();
+    field.truncate(3).unwrap();
+    assert!(!stale.exists());
+    assert_eq!(field.frame::<f32>(2).unwrap()[[0, 0]], 700.0);
+}
+
+#[test]
+fn a_held_lock_gives_lock_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
+    let lock = std::fs::File::open(dir.path().join("_fields/f.lock")).unwrap();
+    lock.lock().unwrap();
+    let err = field
+        .append_with_timeout(&[1], frames(1, 4, 6, 0.0).view(), Duration::from_millis(50))
+        .unwrap_err();
+    assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
+    drop(lock);
+    field.append(&[1], frames(1, 4, 6, 0.0).view()).unwrap();
+}
+
+#[test]
+fn metadata_carries_cf_and_acdd_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = image_spec().time_unit(
+        ordo::arrow::datatypes::TimeUnit::Millisecond,
+        Some("Europe/Paris"),
+    );
+    let field = FieldArray::create(dir.path(), "f", &spec).unwrap();
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(field.path().join(p)).unwrap()).unwrap()
+    };
+    let group = read("zarr.json");
+    assert_eq!(group["attributes"]["title"], "test run");
+    let data = read("data/zarr.json");
+    assert_eq!(data["attributes"]["units"], "counts");
+    assert_eq!(
+        data["dimension_names"],
+        serde_json::json!(["time", "y", "x"])
+    );
+    let time = read("time/zarr.json");
+    assert_eq!(
+        time["attributes"]["units"],
+        "milliseconds since 1970-01-01T00:00:00"
+    );
+    assert_eq!(time["attributes"]["timezone"], "Europe/Paris");
+    assert_eq!(time["data_type"], "int64");
+}
+
+#[test]
+fn every_element_type() {
+    fn roundtrip<T: ordo::fields::FieldElement + PartialEq + std::fmt::Debug>(v: T) {
+        let dir = tempfile::tempdir().unwrap();
+        let field = FieldArray::create(dir.path(), "f", &FieldSpec::new(T::TYPE, [2, 2])).unwrap();
+        field
+            .append(&[1], Array::from_elem(IxDyn(&[1, 2, 2]), v).view())
+            .unwrap();
+        assert_eq!(field.frame::<T>(0).unwrap()[[1, 1]], v);
+    }
+    roundtrip(1.5f32);
+    roundtrip(2.5f64);
+    roundtrip(-3i8);
+    roundtrip(-300i16);
+    roundtrip(-70_000i32);
+    roundtrip(-5_000_000_000i64);
+    roundtrip(200u8);
+    roundtrip(60_000u16);
+    roundtrip(4_000_000_000u32);
+    roundtrip(u64::MAX);
+}

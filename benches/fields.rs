@@ -49,6 +49,34 @@ fn appends(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    g.bench_function("zarrs_atomic_adapter", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().unwrap(),
+            |dir| {
+                let fs = Arc::new(FilesystemStore::new(dir.path()).unwrap());
+                let store = Arc::new(
+                    zarrs::storage::storage_adapter::atomic_write::AtomicWriteStorageAdapter::new(
+                        fs,
+                    ),
+                );
+                let array = ArrayBuilder::new(
+                    vec![FRAMES as u64, SIDE as u64, SIDE as u64],
+                    vec![1, SIDE as u64, SIDE as u64],
+                    data_type::float32(),
+                    0.0f32,
+                )
+                .bytes_to_bytes_codecs(vec![Arc::new(ZstdCodec::new(1, false))])
+                .build(store, "/data")
+                .unwrap();
+                array.store_metadata().unwrap();
+                for (t, f) in frames.iter().enumerate() {
+                    array.store_chunk(&[t as u64, 0, 0], f.clone()).unwrap();
+                }
+                dir
+            },
+            BatchSize::PerIteration,
+        )
+    });
     g.bench_function("ordo_append", |b| {
         b.iter_batched(
             || tempfile::tempdir().unwrap(),
@@ -58,6 +86,29 @@ fn appends(c: &mut Criterion) {
                 let field = FieldArray::create(dir.path(), "image", &spec).unwrap();
                 for (t, f) in frames.iter().enumerate() {
                     field.append(&[t as i64], f.view()).unwrap();
+                }
+                dir
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("ordo_append_10_at_a_time", |b| {
+        let batches: Vec<ArrayD<f32>> = frames
+            .chunks(10)
+            .map(|c| {
+                let views: Vec<_> = c.iter().map(|f| f.view()).collect();
+                ordo::ndarray::concatenate(ordo::ndarray::Axis(0), &views).unwrap()
+            })
+            .collect();
+        b.iter_batched(
+            || tempfile::tempdir().unwrap(),
+            |dir| {
+                let spec = FieldSpec::new(ElementType::F32, [SIDE as u64, SIDE as u64])
+                    .codec(FieldCodec::Zstd(1));
+                let field = FieldArray::create(dir.path(), "image", &spec).unwrap();
+                for (i, batch) in batches.iter().enumerate() {
+                    let times: Vec<i64> = (i as i64 * 10..i as i64 * 10 + 10).collect();
+                    field.append(&times, batch.view()).unwrap();
                 }
                 dir
             },
@@ -85,5 +136,16 @@ fn main() {
             o / z
         ),
         _ => println!("RATIO field appends: estimates missing"),
+    }
+    if let (Some(o), Some(z)) = (
+        common::mean_ns("field_appends", "ordo_append_10_at_a_time"),
+        common::mean_ns("field_appends", "zarrs_direct"),
+    ) {
+        println!(
+            "RATIO field appends of 10 frames at a time: ordo {:.2} ms, zarrs direct {:.2} ms, time ratio {:.2} (target <= 1.5)",
+            o / 1e6,
+            z / 1e6,
+            o / z
+        );
     }
 }

@@ -35,8 +35,14 @@ impl FieldArray {
     ) -> Result<()> {
         self.check_append::<T>(times, &frames)?;
         let _guard = self.lock(timeout)?;
-        self.repair(false)?;
-        self.append_locked(times, frames)
+        let (mut data, mut time) = self.open_arrays()?;
+        self.repair(&mut data, &time, false)?;
+        self.append_locked(&mut data, &mut time, times, frames)
+    }
+
+    /// Both arrays, opened once per operation (opening parses metadata).
+    fn open_arrays(&self) -> Result<(Array<Store>, Array<Store>)> {
+        Ok((self.data_array()?, self.time_array()?))
     }
 
     fn check_append<T: FieldElement>(
@@ -78,6 +84,8 @@ impl FieldArray {
 
     fn append_locked<T: FieldElement>(
         &self,
+        data: &mut Array<Store>,
+        time: &mut Array<Store>,
         times: &[i64],
         frames: ArrayViewD<'_, T>,
     ) -> Result<()> {
@@ -85,11 +93,12 @@ impl FieldArray {
             return Ok(());
         }
         let err = zarr_err(&self.root);
-        let mut time = self.time_array()?;
         let n = time.shape()[0];
         if n > 0 {
             let last = time
-                .retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(&(n - 1..n))))
+                .retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(
+                    std::slice::from_ref(&(n - 1..n)),
+                ))
                 .map_err(|e| err(&e))?[0];
             if times[0] <= last {
                 return Err(Error::NonIncreasingTime {
@@ -101,7 +110,6 @@ impl FieldArray {
             }
         }
         let k = times.len() as u64;
-        let mut data = self.data_array()?;
         let mut shape = data.shape().to_vec();
         shape[0] = n + k;
         data.set_shape(shape).map_err(|e| err(&e))?;
@@ -110,14 +118,41 @@ impl FieldArray {
         let mut ranges = Vec::with_capacity(1 + self.frame_shape.len());
         ranges.push(n..n + k);
         ranges.extend(self.frame_shape.iter().map(|&d| 0..d));
-        data.store_array_subset(
-            &ArraySubset::new_with_ranges(&ranges),
-            frames.as_standard_layout().to_owned(),
+        let chunk = data
+            .chunk_shape(&vec![0; data.dimensionality()])
+            .map_err(|e| err(&e))?;
+        let one_chunk_per_frame = chunk[0].get() == 1
+            && chunk[1..]
+                .iter()
+                .map(|c| c.get())
+                .eq(self.frame_shape.iter().copied());
+        if one_chunk_per_frame {
+            // The default layout: each frame is one whole new chunk, encoded
+            // and written in parallel, without the read-modify-write path.
+            use rayon::prelude::*;
+            let data = &*data;
+            (0..k)
+                .into_par_iter()
+                .try_for_each(|j| {
+                    let mut idx = vec![n + j];
+                    idx.extend(std::iter::repeat_n(0, self.frame_shape.len()));
+                    let frame = frames.index_axis(ndarray::Axis(0), j as usize);
+                    data.store_chunk(&idx, frame.as_standard_layout().into_owned())
+                })
+                .map_err(|e| err(&e))?;
+        } else {
+            data.store_array_subset(
+                &ArraySubset::new_with_ranges(&ranges),
+                frames.as_standard_layout().to_owned(),
+            )
+            .map_err(|e| err(&e))?;
+        }
+        time.set_shape(vec![n + k]).map_err(|e| err(&e))?;
+        time.store_array_subset(
+            &ArraySubset::new_with_ranges(std::slice::from_ref(&(n..n + k))),
+            times.to_vec(),
         )
         .map_err(|e| err(&e))?;
-        time.set_shape(vec![n + k]).map_err(|e| err(&e))?;
-        time.store_array_subset(&ArraySubset::new_with_ranges(std::slice::from_ref(&(n..n + k))), times.to_vec())
-            .map_err(|e| err(&e))?;
         // Publish: data first, time (the length readers use) last.
         data.store_metadata().map_err(|e| err(&e))?;
         time.store_metadata().map_err(|e| err(&e))?;
@@ -129,13 +164,18 @@ impl FieldArray {
     /// grew back). `n` at or past the end is a no-op.
     pub fn truncate(&self, n: u64) -> Result<()> {
         let _guard = self.lock(crate::DEFAULT_LOCK_TIMEOUT)?;
-        self.repair(true)?;
-        self.truncate_locked(n)
+        let (mut data, mut time) = self.open_arrays()?;
+        self.repair(&mut data, &time, true)?;
+        self.truncate_locked(&mut data, &mut time, n)
     }
 
-    fn truncate_locked(&self, n: u64) -> Result<()> {
+    fn truncate_locked(
+        &self,
+        data: &mut Array<Store>,
+        time: &mut Array<Store>,
+        n: u64,
+    ) -> Result<()> {
         let err = zarr_err(&self.root);
-        let mut time = self.time_array()?;
         let len = time.shape()[0];
         if n >= len {
             return Ok(());
@@ -143,14 +183,13 @@ impl FieldArray {
         // Shrink time first: readers stop at `n` before anything is erased.
         time.set_shape(vec![n]).map_err(|e| err(&e))?;
         time.store_metadata().map_err(|e| err(&e))?;
-        erase_tail(&time, n, len, ElementType::I64).map_err(|e| err(&e))?;
-        let mut data = self.data_array()?;
+        erase_tail(time, n, len, ElementType::I64).map_err(|e| err(&e))?;
         let data_len = data.shape()[0];
         let mut shape = data.shape().to_vec();
         shape[0] = n;
         data.set_shape(shape).map_err(|e| err(&e))?;
         data.store_metadata().map_err(|e| err(&e))?;
-        erase_tail(&data, n, data_len.max(len), self.element).map_err(|e| err(&e))?;
+        erase_tail(data, n, data_len.max(len), self.element).map_err(|e| err(&e))?;
         Ok(())
     }
 
@@ -166,7 +205,8 @@ impl FieldArray {
     ) -> Result<()> {
         self.check_append::<T>(times, &frames)?;
         let _guard = self.lock(crate::DEFAULT_LOCK_TIMEOUT)?;
-        self.repair(true)?;
+        let (mut data, mut time) = self.open_arrays()?;
+        self.repair(&mut data, &time, true)?;
         let kept = self.times()?.partition_point(|&x| x < t) as u64;
         if let Some(&first) = times.first()
             && first < t
@@ -178,8 +218,8 @@ impl FieldArray {
                 value: first,
             });
         }
-        self.truncate_locked(kept)?;
-        self.append_locked(times, frames)
+        self.truncate_locked(&mut data, &mut time, kept)?;
+        self.append_locked(&mut data, &mut time, times, frames)
     }
 
     /// Cleans what a crashed writer left: frames past the published time
@@ -188,23 +228,21 @@ impl FieldArray {
     /// append writes next (a walk of every chunk on each append would grow
     /// with the field; other stale `.tmp` keys are harmless and go at the
     /// next truncation). Runs under the lock.
-    fn repair(&self, everywhere: bool) -> Result<()> {
+    fn repair(&self, data: &mut Array<Store>, time: &Array<Store>, everywhere: bool) -> Result<()> {
         if everywhere {
             remove_tmp_files(&self.root)?;
         } else {
-            self.remove_next_tmp_keys()?;
+            self.remove_next_tmp_keys(data, time)?;
         }
         let err = zarr_err(&self.root);
-        let time = self.time_array()?;
         let len = time.shape()[0];
-        let mut data = self.data_array()?;
         let data_len = data.shape()[0];
         if data_len > len {
             let mut shape = data.shape().to_vec();
             shape[0] = len;
             data.set_shape(shape).map_err(|e| err(&e))?;
             data.store_metadata().map_err(|e| err(&e))?;
-            erase_tail(&data, len, data_len, self.element).map_err(|e| err(&e))?;
+            erase_tail(data, len, data_len, self.element).map_err(|e| err(&e))?;
         }
         Ok(())
     }
@@ -214,9 +252,8 @@ impl FieldArray {
     /// Deletes the `.tmp` keys an interrupted write of the metadata or of
     /// the next append's first chunks may have left (the atomic adapter
     /// refuses to overwrite them).
-    fn remove_next_tmp_keys(&self) -> Result<()> {
-        let n = self.time_array()?.shape()[0];
-        let data = self.data_array()?;
+    fn remove_next_tmp_keys(&self, data: &Array<Store>, time: &Array<Store>) -> Result<()> {
+        let n = time.shape()[0];
         let chunk = data
             .chunk_shape(&vec![0; data.dimensionality()])
             .map_err(|e| zarr_err(&self.root)(&e))?;

@@ -451,8 +451,10 @@ impl FieldArray {
         if n == 0 {
             return Ok(Vec::new());
         }
-        time.retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(&(0..n))))
-            .map_err(|e| zarr_err(&self.root)(&e))
+        time.retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(
+            &(0..n),
+        )))
+        .map_err(|e| zarr_err(&self.root)(&e))
     }
 
     fn check_type<T: FieldElement>(&self) -> Result<()> {

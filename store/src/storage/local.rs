@@ -68,6 +68,7 @@ impl LocalStorage {
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         if self.durability == Durability::Sync {
+            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
             File::open(dir)?.sync_all()?;
         }
         Ok(())
@@ -77,14 +78,18 @@ impl LocalStorage {
     /// each new directory's entry is flushed in its parent, so a commit's
     /// first files cannot vanish with their directory after a power loss.
     fn create_dirs(&self, dir: &Path) -> io::Result<()> {
-        if dir.is_dir() {
+        // `""` is the current directory of a relative path.
+        if dir.as_os_str().is_empty() || dir.is_dir() {
             return Ok(());
         }
         if let Some(parent) = dir.parent() {
             self.create_dirs(parent)?;
         }
         match fs::create_dir(dir) {
-            Ok(()) => self.sync_dir(dir.parent().unwrap_or(Path::new("."))),
+            Ok(()) => match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => self.sync_dir(p),
+                _ => self.sync_dir(Path::new(".")),
+            },
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
             Err(e) => Err(e),
         }

@@ -757,3 +757,12 @@ fn row_group_files_are_plain_parquet_with_ordo_settings() {
             .any(|kv| kv.key == "ARROW:schema")
     );
 }
+
+#[test]
+fn relative_paths_work() {
+    let dir = tempfile::tempdir_in(".").unwrap();
+    let relative = std::path::Path::new(dir.path().file_name().unwrap()).join("a/b");
+    let ds = OrderedParquetDataset::open(&relative).unwrap();
+    ds.write(&int_batch(&[1], &[1]), &opts()).unwrap();
+    assert_eq!(OrderedParquetDataset::open(&relative).unwrap().num_rows(), 1);
+}

@@ -764,5 +764,8 @@ fn relative_paths_work() {
     let relative = std::path::Path::new(dir.path().file_name().unwrap()).join("a/b");
     let ds = OrderedParquetDataset::open(&relative).unwrap();
     ds.write(&int_batch(&[1], &[1]), &opts()).unwrap();
-    assert_eq!(OrderedParquetDataset::open(&relative).unwrap().num_rows(), 1);
+    assert_eq!(
+        OrderedParquetDataset::open(&relative).unwrap().num_rows(),
+        1
+    );
 }

@@ -11,6 +11,7 @@ mod dataset;
 mod dedup;
 mod error;
 pub mod fields;
+mod intersect;
 pub mod keys;
 mod manifest;
 mod merge;
@@ -19,6 +20,7 @@ mod period;
 mod plan;
 mod rowfile;
 pub mod storage;
+mod store;
 mod value;
 
 use std::path::Path;
@@ -29,6 +31,7 @@ pub use dataset::{
     GcReport, OrderedParquetDataset, ReadOptions, RowGroupStats, Scan, Violation, WriteReport,
 };
 pub use error::{Error, Result};
+pub use intersect::{IntersectOptions, Intersections, Step};
 pub use keys::{KeyError, SubLevel, TopLevel};
 /// The ndarray crate field arrays are read and written with.
 pub use ndarray;
@@ -39,6 +42,7 @@ pub use options::{
 /// The parquet crate ordo's files are written with.
 pub use parquet;
 pub use period::{Period, PeriodUnit};
+pub use store::Store;
 pub use value::OrderedValue;
 
 /// Writes `batch` into the dataset at `path` without a [`Store`]: opens it

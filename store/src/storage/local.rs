@@ -3,7 +3,6 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::ops::Range;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -68,7 +67,11 @@ impl LocalStorage {
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         if self.durability == Durability::Sync {
-            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
             File::open(dir)?.sync_all()?;
         }
         Ok(())
@@ -150,11 +153,20 @@ impl Storage for LocalStorage {
     }
 
     fn read_range(&self, path: &str, range: Range<u64>) -> io::Result<Bytes> {
-        let file = File::open(self.full(path))?;
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = File::open(self.full(path))?;
         let len = usize::try_from(range.end - range.start)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "range too large"))?;
-        let mut buf = vec![0; len];
-        file.read_exact_at(&mut buf, range.start)?;
+        file.seek(SeekFrom::Start(range.start))?;
+        // `read_to_end` fills the spare capacity without zeroing it first.
+        let mut buf = Vec::with_capacity(len);
+        file.take(len as u64).read_to_end(&mut buf)?;
+        if buf.len() < len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{path}: range {range:?} past the end"),
+            ));
+        }
         Ok(Bytes::from(buf))
     }
 

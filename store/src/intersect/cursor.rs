@@ -1,0 +1,266 @@
+//! One dataset walked by an intersection: its pinned handle, the row
+//! groups in range, the decoded one being handed out, and the ones
+//! decoding ahead on rayon's pool.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+
+use arrow::array::RecordBatch;
+
+use crate::dataset::{OrderedParquetDataset, ReadOptions, RowGroupStats};
+use crate::error::Result;
+use crate::value::{OrderedValue, cmp_values, partition_point};
+
+/// A read of one row group's range.
+pub(super) type Job<'a> = (
+    &'a OrderedParquetDataset,
+    OrderedValue,
+    Option<OrderedValue>,
+);
+
+/// A row group decoded in the background (or the panic it raised).
+type Decoded = std::thread::Result<Result<RecordBatch>>;
+
+pub(super) struct Cursor<K> {
+    pub key: K,
+    /// Pinned to the version of the iterator's creation (no one refreshes
+    /// it); shared with the background decodes.
+    pub ds: Arc<OrderedParquetDataset>,
+    stats: Vec<RowGroupStats>,
+    ordered: usize,
+    lo: Option<OrderedValue>,
+    hi: Option<OrderedValue>,
+    /// Next row group to install, next one to start decoding ahead, and
+    /// the end of those in range.
+    next: usize,
+    spawned: usize,
+    end: usize,
+    /// The decoded row group (trimmed to the range) and the rows already
+    /// handed out.
+    current: Option<(RecordBatch, usize)>,
+    /// Row groups `next..spawned`, decoding or decoded, in order.
+    ahead: VecDeque<Receiver<Decoded>>,
+    n_prev: usize,
+    started: bool,
+}
+
+impl<K> Cursor<K> {
+    /// A cursor over the row groups of `ds` intersecting `[lo, hi)` (none
+    /// when `empty`).
+    pub fn new(
+        key: K,
+        ds: OrderedParquetDataset,
+        lo: Option<OrderedValue>,
+        hi: Option<OrderedValue>,
+        n_prev: usize,
+        empty: bool,
+    ) -> Self {
+        let stats = ds.row_group_stats();
+        let schema = ds.schema().expect("a dataset with a version");
+        let column = ds.ordered_on().expect("a dataset with a version");
+        let ordered = schema.index_of(&column).expect("the ordered column exists");
+        // Row groups intersecting [lo, hi): a contiguous run.
+        let (next, end) = if empty {
+            (0, 0)
+        } else {
+            let next = lo.as_ref().map_or(0, |lo| {
+                stats.partition_point(|r| cmp_values(&r.max, lo).is_lt())
+            });
+            let end = hi.as_ref().map_or(stats.len(), |hi| {
+                stats.partition_point(|r| cmp_values(&r.min, hi).is_lt())
+            });
+            (next, end.max(next))
+        };
+        Self {
+            key,
+            ds: Arc::new(ds),
+            stats,
+            ordered,
+            lo,
+            hi,
+            next,
+            spawned: next,
+            end,
+            current: None,
+            ahead: VecDeque::new(),
+            n_prev,
+            started: false,
+        }
+    }
+
+    /// The row groups still to install.
+    pub fn groups(&self) -> Range<usize> {
+        self.next..self.end
+    }
+
+    /// Where row group `j`'s rows in range start: `max(min, lo)`.
+    pub fn clip_start(&self, j: usize) -> &OrderedValue {
+        let min = &self.stats[j].min;
+        match &self.lo {
+            Some(lo) if cmp_values(min, lo).is_lt() => lo,
+            _ => min,
+        }
+    }
+
+    /// Whether the window ending at `end` needs the next row group: the
+    /// current one is used up and the next one starts before `end`.
+    pub fn needs_load(&self, end: Option<&OrderedValue>) -> bool {
+        let used_up = self
+            .current
+            .as_ref()
+            .is_none_or(|(b, offset)| *offset >= b.num_rows());
+        used_up
+            && self.next < self.end
+            && end.is_none_or(|e| cmp_values(self.clip_start(self.next), e).is_lt())
+    }
+
+    /// Drops the used-up row group (before the next one is installed).
+    pub fn release(&mut self) {
+        self.current = None;
+    }
+
+    /// The range to read for row group `j`: its rows in `[lo, hi)`,
+    /// bounded by the next group's start so that only it is read.
+    fn range_of(&self, j: usize) -> (OrderedValue, Option<OrderedValue>) {
+        let end = match (self.stats.get(j + 1), &self.hi) {
+            (Some(next), Some(hi)) if cmp_values(&next.min, hi).is_lt() => Some(&next.min),
+            (Some(next), None) => Some(&next.min),
+            (_, hi) => hi.as_ref(),
+        };
+        (self.clip_start(j).clone(), end.cloned())
+    }
+
+    /// The read of the next row group, to run now.
+    pub fn next_job(&self) -> Job<'_> {
+        let (lo, hi) = self.range_of(self.next);
+        (&self.ds, lo, hi)
+    }
+
+    /// Starts decoding the next row group not yet started, on rayon's pool.
+    pub fn spawn_ahead(&mut self) {
+        let (lo, hi) = self.range_of(self.spawned);
+        let ds = self.ds.clone();
+        let (tx, rx) = mpsc::sync_channel(1);
+        rayon::spawn(move || {
+            let decoded = catch_unwind(AssertUnwindSafe(|| read_part(&ds, lo, hi)));
+            // The iterator may have been dropped: nobody wants the rows.
+            let _ = tx.send(decoded);
+        });
+        self.ahead.push_back(rx);
+        self.spawned += 1;
+    }
+
+    /// The next row group if it was decoded ahead (waiting for it).
+    pub fn take_ahead(&mut self) -> Option<Result<RecordBatch>> {
+        let rx = self.ahead.pop_front()?;
+        Some(wait(&rx))
+    }
+
+    /// Makes the next row group, decoded, the current one.
+    pub fn install(&mut self, batch: RecordBatch) {
+        self.current = Some((batch, 0));
+        self.next += 1;
+        self.spawned = self.spawned.max(self.next);
+    }
+
+    /// Hands out the rows of the current row group below `end`, if any.
+    /// Rows before the window's start were handed out by earlier windows.
+    pub fn take(&mut self, end: Option<&OrderedValue>) -> Option<RecordBatch> {
+        let (batch, offset) = self.current.as_mut()?;
+        let stop = end.map_or(batch.num_rows(), |e| {
+            partition_point(batch.column(self.ordered).as_ref(), e, false)
+        });
+        if stop <= *offset {
+            return None;
+        }
+        let out = batch.slice(*offset, stop - *offset);
+        *offset = stop;
+        Some(out)
+    }
+
+    /// The chunk to yield: on the key's first one, the previous rows go in
+    /// front.
+    pub fn with_prev(&mut self, chunk: RecordBatch) -> Result<RecordBatch> {
+        if self.started {
+            return Ok(chunk);
+        }
+        self.started = true;
+        let mut parts = self.prev_rows()?;
+        if parts.is_empty() {
+            return Ok(chunk);
+        }
+        parts.push(chunk);
+        Ok(arrow::compute::concat_batches(&parts[0].schema(), &parts)?)
+    }
+
+    /// Up to `n_prev` rows from just before `lo`, read one row group at a
+    /// time backwards from `lo`.
+    fn prev_rows(&self) -> Result<Vec<RecordBatch>> {
+        let Some(lo) = self.lo.as_ref().filter(|_| self.n_prev > 0) else {
+            return Ok(Vec::new());
+        };
+        let before = self
+            .stats
+            .partition_point(|r| cmp_values(&r.min, lo).is_lt());
+        let mut parts = Vec::new();
+        let mut rows = 0;
+        for j in (0..before).rev() {
+            let end = if j + 1 < before {
+                &self.stats[j + 1].min
+            } else {
+                lo
+            };
+            let batch = read_part(&self.ds, self.stats[j].min.clone(), Some(end.clone()))?;
+            let take = (self.n_prev - rows).min(batch.num_rows());
+            parts.push(batch.slice(batch.num_rows() - take, take));
+            rows += take;
+            if rows == self.n_prev {
+                break;
+            }
+        }
+        parts.reverse();
+        Ok(parts)
+    }
+}
+
+/// The rows of `ds` in `[start, end)`, a range within one row group.
+pub(super) fn read_part(
+    ds: &OrderedParquetDataset,
+    start: OrderedValue,
+    end: Option<OrderedValue>,
+) -> Result<RecordBatch> {
+    let mut opts = ReadOptions::new().start(start);
+    if let Some(end) = end {
+        opts = opts.end_excl(end);
+    }
+    ds.read_with(&opts)
+}
+
+/// Waits for a background decode. A rayon worker must not block on work
+/// queued in its own pool, so there it helps run that work instead.
+fn wait(rx: &Receiver<Decoded>) -> Result<RecordBatch> {
+    let decoded = if rayon::current_thread_index().is_none() {
+        rx.recv().ok()
+    } else {
+        loop {
+            match rx.try_recv() {
+                Ok(d) => break Some(d),
+                Err(TryRecvError::Empty) => {
+                    if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+                        std::thread::yield_now();
+                    }
+                }
+                Err(TryRecvError::Disconnected) => break None,
+            }
+        }
+    };
+    match decoded {
+        Some(Ok(result)) => result,
+        Some(Err(panic)) => resume_unwind(panic),
+        // The task sends before it ends, even when the read panicked.
+        None => unreachable!("a background row-group decode ended without a result"),
+    }
+}

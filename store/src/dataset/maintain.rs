@@ -55,8 +55,10 @@ impl OrderedParquetDataset {
     /// file once dropped is never listed again. So a file tagged `v` is
     /// garbage when `v` is newer than the latest version (a crashed
     /// writer's), when `v` is older than the oldest kept version and that
-    /// version does not list it, or when manifest `v` does not list it
-    /// (a crashed writer whose version number was later reused).
+    /// version does not list it, or when `v` is the latest or the oldest
+    /// kept version and manifest `v` does not list it (a crashed writer
+    /// whose version number was later reused). Only those two manifests
+    /// and O(log n) others (to find the retention cut) are read.
     pub(crate) fn gc_locked(&self, retention: &Retention) -> Result<GcReport> {
         let versions = self.list_versions()?;
         let Some(&latest) = versions.last() else {
@@ -105,12 +107,17 @@ impl OrderedParquetDataset {
             let Some(v) = manifest::data_file_version(&name) else {
                 continue; // not ordo's
             };
+            // Manifests other than the latest and the oldest kept are not
+            // read: a crashed writer's file tagged with a reused version in
+            // between is collected once that version leaves retention.
             let garbage = if v > latest {
                 true
-            } else if lists(latest, &name)? || lists(oldest_kept, &name)? {
-                false
+            } else if v < oldest_kept {
+                !lists(oldest_kept, &name)?
+            } else if v == latest || v == oldest_kept {
+                !lists(v, &name)? && !lists(latest, &name)? && !lists(oldest_kept, &name)?
             } else {
-                v < oldest_kept || !lists(v, &name)?
+                false
             };
             if garbage {
                 doomed.push(name);

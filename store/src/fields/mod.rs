@@ -23,6 +23,7 @@
 
 mod array;
 mod element;
+mod in_store;
 mod write;
 
 pub use array::{FieldArray, FieldCodec, FieldSpec};

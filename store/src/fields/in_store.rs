@@ -1,0 +1,89 @@
+//! Field arrays reached through a [`Store`]: by key, in the key's dataset
+//! directory.
+
+use super::{FieldArray, FieldSpec};
+use crate::error::Result;
+use crate::keys::TopLevel;
+use crate::store::Store;
+
+impl<K: TopLevel + Ord + Clone> Store<K> {
+    /// The names of the field arrays of `key`, sorted (empty when none).
+    ///
+    /// ```
+    /// use ordo::fields::{ElementType, FieldSpec};
+    /// use ordo::{Store, TopLevel};
+    /// #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, TopLevel)]
+    /// struct Run { id: u32 }
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let store = Store::<Run>::open(dir.path())?;
+    /// let run = Run { id: 7 };
+    /// store.create_field(&run, "image", &FieldSpec::new(ElementType::U16, [8, 8]))?;
+    /// assert_eq!(store.fields(&run)?, vec!["image".to_string()]);
+    /// assert_eq!(store.field(&run, "image")?.len()?, 0);
+    /// assert_eq!(store.keys_with_fields()?, vec![run]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fields(&self, key: &K) -> Result<Vec<String>> {
+        FieldArray::list(self.dataset_dir(key)?)
+    }
+
+    /// Opens field array `name` of `key`.
+    pub fn field(&self, key: &K, name: &str) -> Result<FieldArray> {
+        FieldArray::open(self.dataset_dir(key)?, name)
+    }
+
+    /// Creates field array `name` of `key` (the key's dataset may not
+    /// exist yet).
+    pub fn create_field(&self, key: &K, name: &str, spec: &FieldSpec) -> Result<FieldArray> {
+        FieldArray::create(self.dataset_dir(key)?, name, spec)
+    }
+
+    /// The keys, among every key directory of the store, that have at
+    /// least one field array; sorted. Walks the store's directories to the
+    /// key depth, so keys with fields but no dataset are found too.
+    pub fn keys_with_fields(&self) -> Result<Vec<K>> {
+        let mut out = Vec::new();
+        walk(
+            self.root(),
+            std::path::Path::new(""),
+            K::DEPTH,
+            &mut |rel| {
+                if let Ok(key) = K::from_path(rel)
+                    && let Ok(dir) = self.dataset_dir(&key)
+                    && !FieldArray::list(dir)?.is_empty()
+                {
+                    out.push(key);
+                }
+                Ok(())
+            },
+        )?;
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// Calls `visit` with every relative directory path `depth` levels below
+/// `root` (plain directories only: links and `_`/`.` names are skipped).
+fn walk(
+    root: &std::path::Path,
+    rel: &std::path::Path,
+    depth: usize,
+    visit: &mut dyn FnMut(&std::path::Path) -> Result<()>,
+) -> Result<()> {
+    if depth == 0 {
+        return visit(rel);
+    }
+    let dir = root.join(rel);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let plain = name.to_str().is_some_and(|n| !n.starts_with(['_', '.']));
+        if plain && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            walk(root, &rel.join(&name), depth - 1, visit)?;
+        }
+    }
+    Ok(())
+}

@@ -88,7 +88,10 @@ impl Snapshot {
     }
 }
 
-/// An ordered Parquet dataset: see the [module docs](self).
+/// An ordered Parquet dataset: sorted, non-overlapping Parquet row groups
+/// published by numbered manifests. A handle is a view pinned to one
+/// version; writes move it to the version they commit, `refresh` to the
+/// latest. Readers take no lock; writers serialize on `_ordo/lock`.
 ///
 /// ```
 /// use std::sync::Arc;

@@ -108,3 +108,17 @@ pub fn report_ratio(name: &str, group: &str, ordo: &str, raw: &str, target: f64)
         _ => println!("RATIO {name}: estimates missing (filtered out?)"),
     }
 }
+
+/// Prints `name: ordo / baseline` as a time ratio (below 1 means ordo is
+/// faster).
+pub fn report_time_ratio(name: &str, group: &str, ordo: &str, base: &str, target: f64) {
+    match (mean_ns(group, ordo), mean_ns(group, base)) {
+        (Some(o), Some(b)) => println!(
+            "RATIO {name}: {:.2} ms vs {:.2} ms, time ratio {:.2} (target <= {target})",
+            o / 1e6,
+            b / 1e6,
+            o / b
+        ),
+        _ => println!("RATIO {name}: estimates missing (filtered out?)"),
+    }
+}

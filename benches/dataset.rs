@@ -176,16 +176,11 @@ fn main() {
         0.8,
     );
     report_ratio("1% range read", "read", "ordo_range", "raw_range", 0.8);
-    match (
-        common::mean_ns("append_at", "20M"),
-        common::mean_ns("append_at", "1M"),
-    ) {
-        (Some(big), Some(small)) => println!(
-            "RATIO append at 20M rows / at 1M rows: {:.2} ms / {:.2} ms = {:.2} (target <= 1.3)",
-            big / 1e6,
-            small / 1e6,
-            big / small
-        ),
-        _ => println!("RATIO append_at: estimates missing"),
-    }
+    common::report_time_ratio(
+        "append at 20M rows / at 1M rows",
+        "append_at",
+        "20M",
+        "1M",
+        1.3,
+    );
 }

@@ -1,0 +1,190 @@
+//! Read-only inspection: `ordo info`, `ordo verify` and `ordo versions`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ordo::{OrderedParquetDataset, OrderedValue};
+use serde_json::{Value, json};
+
+use crate::{Result, open_at, open_existing};
+
+/// Arguments of `ordo info`.
+#[derive(Debug, clap::Args)]
+pub struct InfoArgs {
+    /// The dataset directory.
+    dataset: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Describe this retained version instead of the latest.
+    #[arg(long, value_name = "N")]
+    version: Option<u64>,
+}
+
+/// Arguments of `ordo verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The dataset directory.
+    path: PathBuf,
+}
+
+/// Arguments of `ordo versions`.
+#[derive(Debug, clap::Args)]
+pub struct VersionsArgs {
+    /// The dataset directory.
+    dataset: PathBuf,
+}
+
+/// A statistic as JSON: numbers stay numbers, the rest are strings.
+fn value_json(v: &OrderedValue) -> Value {
+    match v {
+        OrderedValue::Int(i) => json!(i),
+        OrderedValue::UInt(u) => json!(u),
+        OrderedValue::Float(f) => json!(f),
+        OrderedValue::Str(s) => json!(s),
+        other => json!(other.to_string()),
+    }
+}
+
+/// Runs `ordo info`.
+pub fn run(args: InfoArgs) -> Result<ExitCode> {
+    let ds = open_at(&args.dataset, args.version)?;
+    let schema = ds.schema().ok_or("the version is a removal: no data")?;
+    let stats = ds.row_group_stats();
+    let metadata = ds.key_value_metadata();
+    if args.json {
+        let info = json!({
+            "path": ds.path().display().to_string(),
+            "version": ds.version(),
+            "ordered_on": ds.ordered_on(),
+            "num_rows": ds.num_rows(),
+            "num_row_groups": ds.num_row_groups(),
+            "schema": schema.fields().iter().map(|f| json!({
+                "name": f.name(),
+                "type": f.data_type().to_string(),
+                "nullable": f.is_nullable(),
+            })).collect::<Vec<_>>(),
+            "key_value_metadata": metadata,
+            "row_groups": stats.iter().map(|rg| json!({
+                "file": rg.file,
+                "rows": rg.num_rows,
+                "min": value_json(&rg.min),
+                "max": value_json(&rg.max),
+                "bytes": rg.size_bytes,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{info}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("dataset:    {}", ds.path().display());
+    println!("version:    {}", ds.version().unwrap_or(0));
+    println!("ordered on: {}", ds.ordered_on().unwrap_or_default());
+    println!("rows:       {}", ds.num_rows());
+    println!("schema:");
+    for f in schema.fields() {
+        let null = if f.is_nullable() { "" } else { " not null" };
+        println!("  {}: {}{null}", f.name(), f.data_type());
+    }
+    println!(
+        "metadata:{}",
+        if metadata.is_empty() { " none" } else { "" }
+    );
+    for (k, v) in &metadata {
+        println!("  {k} = {v}");
+    }
+    println!("row groups: {}", stats.len());
+    let mut rows = vec![[
+        "#".to_owned(),
+        "rows".into(),
+        "min".into(),
+        "max".into(),
+        "bytes".into(),
+        "file".into(),
+    ]];
+    for (i, rg) in stats.iter().enumerate() {
+        rows.push([
+            i.to_string(),
+            rg.num_rows.to_string(),
+            rg.min.to_string(),
+            rg.max.to_string(),
+            rg.size_bytes.to_string(),
+            rg.file.clone(),
+        ]);
+    }
+    let mut widths = [0; 6];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .enumerate()
+            // Numbers right-aligned, file names left-aligned.
+            .map(|(i, (cell, w))| match i {
+                5 => cell.clone(),
+                _ => format!("{cell:>w$}"),
+            })
+            .collect();
+        println!("  {}", cells.join("  ").trim_end());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `ordo verify`: prints each violation; exits 1 when there is one.
+pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
+    let ds = open_existing(&args.path)?;
+    let violations = ds.verify()?;
+    for v in &violations {
+        println!("{v}");
+    }
+    if violations.is_empty() {
+        println!(
+            "ok: version {}, {} rows in {} row groups",
+            ds.version().unwrap_or(0),
+            ds.num_rows(),
+            ds.num_row_groups()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "error: {} violation(s) in version {} of {}",
+            violations.len(),
+            ds.version().unwrap_or(0),
+            ds.path().display()
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Runs `ordo versions`: one line per retained version, oldest first.
+pub fn versions(args: VersionsArgs) -> Result<ExitCode> {
+    let ds = OrderedParquetDataset::open(&args.dataset)?;
+    let versions = ds.versions()?;
+    if versions.is_empty() {
+        return Err(format!("no dataset at {}", args.dataset.display()).into());
+    }
+    let current = ds.version();
+    println!("version  rows  row_groups");
+    for v in versions {
+        let at = ds.at_version(v)?;
+        let mark = if Some(v) == current {
+            "  (current)"
+        } else {
+            ""
+        };
+        let removed = if at.version().is_none() {
+            "  (removed)"
+        } else {
+            ""
+        };
+        println!(
+            "{v}  {}  {}{mark}{removed}",
+            at.num_rows(),
+            at.num_row_groups()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

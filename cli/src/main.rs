@@ -1,0 +1,111 @@
+//! `ordo`: the command-line tool of the ordo store.
+//!
+//! A thin layer over [`ordo::OrderedParquetDataset`]: each command parses
+//! its arguments, calls the library and prints the result. Exit codes: 0 on
+//! success, 2 on usage errors (clap's), 1 on any other error, reported as a
+//! single `error: ...` line on stderr.
+
+mod info;
+mod maintain;
+mod read;
+mod write;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ordo::OrderedParquetDataset;
+
+/// Errors of the commands; printed as one `error: ...` line.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The result of a command.
+type Result<T, E = BoxError> = std::result::Result<T, E>;
+
+/// Write, read, inspect and maintain ordo datasets (ordered Parquet
+/// datasets).
+#[derive(Debug, Parser)]
+#[command(name = "ordo", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Merge Parquet, CSV or JSON-lines files into a dataset in one commit.
+    Write(write::WriteArgs),
+    /// Print rows, in order, as CSV or JSON lines.
+    Cat(read::CatArgs),
+    /// Describe a dataset: ordered column, schema, rows, version, metadata
+    /// and row groups.
+    Info(info::InfoArgs),
+    /// Check every invariant of a dataset; exits 1 when one is broken.
+    Verify(info::VerifyArgs),
+    /// List the retained versions of a dataset.
+    Versions(info::VersionsArgs),
+    /// Delete old versions and the files only they use.
+    Gc(maintain::GcArgs),
+    /// Rewrite a dataset into row groups of a target size.
+    Compact(maintain::CompactArgs),
+    /// Show or change a dataset's key-value metadata.
+    Meta(maintain::MetaArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Write(args) => write::run(args),
+        Command::Cat(args) => read::run(args),
+        Command::Info(args) => info::run(args),
+        Command::Verify(args) => info::verify(args),
+        Command::Versions(args) => info::versions(args),
+        Command::Gc(args) => maintain::gc(args),
+        Command::Compact(args) => maintain::compact(args),
+        Command::Meta(args) => maintain::meta(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let message = e.to_string();
+            let line: Vec<&str> = message.split_whitespace().collect();
+            eprintln!("error: {}", line.join(" "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the dataset at `path` for reading: an error when the path holds
+/// no committed version.
+fn open_existing(path: &Path) -> Result<OrderedParquetDataset> {
+    let ds = OrderedParquetDataset::open(path)?;
+    if ds.version().is_none() {
+        return Err(format!("no dataset at {}", path.display()).into());
+    }
+    Ok(ds)
+}
+
+/// Opens the dataset at `path`, pinned to `version` when given.
+fn open_at(path: &Path, version: Option<u64>) -> Result<OrderedParquetDataset> {
+    let ds = OrderedParquetDataset::open(path)?;
+    match version {
+        Some(v) => Ok(ds.at_version(v)?),
+        None if ds.version().is_none() => Err(format!("no dataset at {}", path.display()).into()),
+        None => Ok(ds),
+    }
+}
+
+/// Parses a `KEY=VALUE` argument.
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
+/// Parses a non-negative number of seconds into a duration.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("expected seconds, got {s:?}"))?;
+    std::time::Duration::try_from_secs_f64(secs).map_err(|e| format!("{s:?}: {e}"))
+}

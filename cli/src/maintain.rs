@@ -1,0 +1,155 @@
+//! Maintenance: `ordo gc`, `ordo compact` and `ordo meta`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use ordo::arrow::array::RecordBatch;
+use ordo::{Retention, RowGroupTarget, WriteOptions, WriteReport};
+
+use crate::{Result, open_existing, parse_key_value, parse_seconds};
+
+/// Arguments of `ordo gc`.
+#[derive(Debug, clap::Args)]
+pub struct GcArgs {
+    /// The dataset directory.
+    dataset: PathBuf,
+    /// Keep the last N versions (at least 1; default 10).
+    #[arg(long, value_name = "N")]
+    keep_versions: Option<usize>,
+    /// Keep every version younger than this many seconds (default 900).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    older_than: Option<Duration>,
+}
+
+/// Arguments of `ordo compact`.
+#[derive(Debug, clap::Args)]
+pub struct CompactArgs {
+    /// The dataset directory.
+    dataset: PathBuf,
+    /// Row-group target: a row count, or a period for a timestamp or date
+    /// ordered column (default 100000 rows).
+    #[arg(long, value_name = "ROWS|PERIOD")]
+    target: Option<String>,
+    /// Seconds to wait for the writer lock (default 30).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    lock_timeout: Option<Duration>,
+}
+
+/// Arguments of `ordo meta`.
+#[derive(Debug, clap::Args)]
+pub struct MetaArgs {
+    /// The dataset directory.
+    dataset: PathBuf,
+    /// What to do (default: print every entry as `KEY=VALUE`).
+    #[command(subcommand)]
+    action: Option<MetaAction>,
+}
+
+/// Sub-commands of `ordo meta`.
+#[derive(Debug, clap::Subcommand)]
+pub enum MetaAction {
+    /// Print the value of KEY; exits 1 when it is not set.
+    Get {
+        /// The key.
+        key: String,
+    },
+    /// Set entries, in one commit.
+    Set {
+        /// The entries.
+        #[arg(required = true, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        entries: Vec<(String, String)>,
+    },
+    /// Remove entries, in one commit.
+    Unset {
+        /// The keys.
+        #[arg(required = true, value_name = "KEY")]
+        keys: Vec<String>,
+    },
+}
+
+/// Runs `ordo gc`.
+pub fn gc(args: GcArgs) -> Result<ExitCode> {
+    let ds = open_existing(&args.dataset)?;
+    let mut retention = Retention::default();
+    if let Some(n) = args.keep_versions {
+        retention = retention.keep_versions(n);
+    }
+    if let Some(age) = args.older_than {
+        retention = retention.keep_younger_than(age);
+    }
+    let report = ds.gc(&retention)?;
+    println!(
+        "deleted {} version(s) and {} file(s)",
+        report.versions_deleted.len(),
+        report.files_deleted.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write options naming the dataset's ordered column.
+fn options_for(ds: &ordo::OrderedParquetDataset) -> Result<WriteOptions> {
+    let column = ds.ordered_on().ok_or("the dataset is empty")?;
+    Ok(WriteOptions::new(column))
+}
+
+/// Prints what a commit did.
+fn print_report(report: &WriteReport) {
+    if report.committed {
+        println!(
+            "version {}: {} rows in {} new row groups ({} row groups rewritten)",
+            report.version,
+            report.rows_written,
+            report.row_groups_written,
+            report.row_groups_rewritten
+        );
+    } else {
+        println!("version {}: nothing changed", report.version);
+    }
+    if let Some(e) = &report.gc_error {
+        eprintln!("warning: garbage collection after the commit failed: {e}");
+    }
+}
+
+/// Runs `ordo compact`.
+pub fn compact(args: CompactArgs) -> Result<ExitCode> {
+    let ds = open_existing(&args.dataset)?;
+    let mut opts = options_for(&ds)?;
+    if let Some(target) = &args.target {
+        opts = opts.row_group_target_size(target.parse::<RowGroupTarget>()?);
+    }
+    if let Some(timeout) = args.lock_timeout {
+        opts = opts.lock_timeout(timeout);
+    }
+    print_report(&ds.compact(&opts)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `ordo meta`. Changes are committed by a write of no rows.
+pub fn meta(args: MetaArgs) -> Result<ExitCode> {
+    let ds = open_existing(&args.dataset)?;
+    let metadata = ds.key_value_metadata();
+    let changes: Vec<(String, Option<String>)> = match args.action {
+        None => {
+            for (k, v) in &metadata {
+                println!("{k}={v}");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(MetaAction::Get { key }) => {
+            let value = metadata
+                .get(&key)
+                .ok_or_else(|| format!("no metadata key {key:?}"))?;
+            println!("{value}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(MetaAction::Set { entries }) => {
+            entries.into_iter().map(|(k, v)| (k, Some(v))).collect()
+        }
+        Some(MetaAction::Unset { keys }) => keys.into_iter().map(|k| (k, None)).collect(),
+    };
+    let schema = ds.schema().ok_or("the dataset is empty")?;
+    let opts = options_for(&ds)?.key_value_metadata(changes);
+    print_report(&ds.write(&RecordBatch::new_empty(schema), &opts)?);
+    Ok(ExitCode::SUCCESS)
+}

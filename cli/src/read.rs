@@ -1,0 +1,187 @@
+//! `ordo cat`: streams a dataset's rows, in order, as CSV or JSON lines.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use ordo::OrderedValue;
+use ordo::arrow::array::RecordBatch;
+use ordo::arrow::datatypes::DataType;
+use ordo::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use ordo::{OrderedParquetDataset, ReadOptions, Scan};
+
+use crate::{Result, open_at};
+
+/// Output formats of `ordo cat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per row (nulls left out).
+    Jsonl,
+}
+
+/// Arguments of `ordo cat`.
+#[derive(Debug, clap::Args)]
+pub struct CatArgs {
+    /// The dataset directory.
+    dataset: PathBuf,
+    /// First ordered value to print (inclusive), parsed by the ordered
+    /// column's type: an integer, a float, a string, or for timestamp and
+    /// date columns an ISO-8601 time or date (or the stored integer).
+    #[arg(long, value_name = "V")]
+    start: Option<String>,
+    /// Ordered value to stop before (exclusive), parsed like `--start`.
+    #[arg(long, value_name = "V")]
+    end: Option<String>,
+    /// Columns to print, in this order (default: all).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    columns: Option<Vec<String>>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Read this retained version instead of the latest.
+    #[arg(long, value_name = "N")]
+    version: Option<u64>,
+}
+
+/// Runs `ordo cat`.
+pub fn run(args: CatArgs) -> Result<ExitCode> {
+    let ds = open_at(&args.dataset, args.version)?;
+    let mut opts = ReadOptions::new();
+    if let Some(cols) = args.columns {
+        opts = opts.columns(cols);
+    }
+    if let Some(v) = &args.start {
+        opts = opts.start(parse_bound(&ds, v)?);
+    }
+    if let Some(v) = &args.end {
+        opts = opts.end_excl(parse_bound(&ds, v)?);
+    }
+    let scan = ds.scan_with(&opts)?;
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let broken_pipe = Rc::new(Cell::new(false));
+    let out = BufWriter::new(PipeWatch {
+        inner: out,
+        broken: broken_pipe.clone(),
+    });
+    match print(scan, out, args.format) {
+        // The reader went away (`ordo cat | head`): stop quietly.
+        Err(_) if broken_pipe.get() => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// A writer that remembers whether a write failed on a closed pipe (the
+/// CSV writer's errors do not keep the I/O error kind).
+struct PipeWatch<W> {
+    inner: W,
+    broken: Rc<Cell<bool>>,
+}
+
+impl<W: Write> PipeWatch<W> {
+    fn watch<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.broken.set(true);
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for PipeWatch<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.watch(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.watch(result)
+    }
+}
+
+/// Writes every batch of `scan` to `out` in `format`.
+fn print(scan: Scan, out: impl Write, format: Format) -> Result<()> {
+    match format {
+        Format::Csv => {
+            let mut w = ordo::arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
+            // Writes the header even when no row is in range.
+            w.write(&RecordBatch::new_empty(scan.schema()))?;
+            for batch in scan {
+                w.write(&batch?)?;
+            }
+            w.into_inner().flush()?;
+        }
+        Format::Jsonl => {
+            let mut w = ordo::arrow::json::LineDelimitedWriter::new(out);
+            for batch in scan {
+                w.write(&batch?)?;
+            }
+            w.finish()?;
+            w.into_inner().flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses a range bound by the type of the dataset's ordered column.
+fn parse_bound(ds: &OrderedParquetDataset, s: &str) -> Result<OrderedValue> {
+    let (Some(schema), Some(column)) = (ds.schema(), ds.ordered_on()) else {
+        return Err("the dataset is empty".into());
+    };
+    let dt = schema.field_with_name(&column)?.data_type().clone();
+    let bad = || format!("cannot parse {s:?} as a value of ordered column `{column}` ({dt})");
+    Ok(match &dt {
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+            OrderedValue::Int(s.trim().parse().map_err(|_| bad())?)
+        }
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+            OrderedValue::UInt(s.trim().parse().map_err(|_| bad())?)
+        }
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+            OrderedValue::Float(s.trim().parse().map_err(|_| bad())?)
+        }
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
+            parse_time(s.trim()).ok_or_else(bad)?
+        }
+        // Strings, and types the library rejects with its own message.
+        _ => OrderedValue::Str(s.to_owned()),
+    })
+}
+
+/// Parses a stored integer, an RFC 3339 time, a naive ISO-8601 date-time
+/// (taken as UTC) or a date.
+fn parse_time(s: &str) -> Option<OrderedValue> {
+    if let Ok(i) = s.parse::<i64>() {
+        return Some(OrderedValue::Int(i));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(OrderedValue::Timestamp(t.with_timezone(&Utc)));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
+            return Some(OrderedValue::Timestamp(t.and_utc()));
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(OrderedValue::Date)
+}

@@ -157,13 +157,19 @@ fn page_selection(meta: &ParquetMetaData, prune: &PagePrune<'_>) -> Option<RowSe
     );
     let stat = |p: usize, max: bool| -> Option<OrderedValue> {
         use parquet::file::page_index::column_index::ColumnIndexMetaData as C;
+        // The page's max or min, from whichever typed index this is.
+        macro_rules! pick {
+            ($ix:expr) => {
+                if max {
+                    $ix.max_value(p)
+                } else {
+                    $ix.min_value(p)
+                }
+            };
+        }
         Some(match index {
             C::INT32(ix) => {
-                let v = *if max {
-                    ix.max_value(p)
-                } else {
-                    ix.min_value(p)
-                }?;
+                let v = *pick!(ix)?;
                 if unsigned {
                     OrderedValue::UInt(u64::from(v as u32))
                 } else {
@@ -171,37 +177,17 @@ fn page_selection(meta: &ParquetMetaData, prune: &PagePrune<'_>) -> Option<RowSe
                 }
             }
             C::INT64(ix) => {
-                let v = *if max {
-                    ix.max_value(p)
-                } else {
-                    ix.min_value(p)
-                }?;
+                let v = *pick!(ix)?;
                 if unsigned {
                     OrderedValue::UInt(v as u64)
                 } else {
                     OrderedValue::Int(v)
                 }
             }
-            C::FLOAT(ix) => OrderedValue::Float(
-                (*if max {
-                    ix.max_value(p)
-                } else {
-                    ix.min_value(p)
-                }?)
-                .into(),
-            ),
-            C::DOUBLE(ix) => OrderedValue::Float(*if max {
-                ix.max_value(p)
-            } else {
-                ix.min_value(p)
-            }?),
+            C::FLOAT(ix) => OrderedValue::Float((*pick!(ix)?).into()),
+            C::DOUBLE(ix) => OrderedValue::Float(*pick!(ix)?),
             C::BYTE_ARRAY(ix) => {
-                let b = if max {
-                    ix.max_value(p)
-                } else {
-                    ix.min_value(p)
-                }?;
-                OrderedValue::Str(std::str::from_utf8(b).ok()?.to_owned())
+                OrderedValue::Str(std::str::from_utf8(pick!(ix)?).ok()?.to_owned())
             }
             _ => return None,
         })

@@ -48,6 +48,10 @@ pub(crate) struct RowGroupEntry {
     pub min: Value,
     pub max: Value,
     pub size: u64,
+    /// CRC-32C of the whole file; absent in manifests of ordo versions
+    /// that did not record it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crc32c: Option<u32>,
 }
 
 /// A decoded manifest.
@@ -264,6 +268,7 @@ mod tests {
                 min: Value::from(1),
                 max: Value::from(2),
                 size: 10,
+                crc32c: Some(7),
             }],
             removed: false,
         }

@@ -267,34 +267,62 @@ pub(crate) fn open(
     builder.build().map_err(corrupt)
 }
 
-/// Reads a whole row-group file (for verification and merges).
+/// What the manifest says of a row-group file, checked by [`read_all`].
+pub(crate) struct Expected {
+    pub size: u64,
+    pub crc32c: Option<u32>,
+    pub version: u64,
+}
+
+/// Reads a whole row-group file (for verification and merges) in one
+/// read, checking its size and, when the manifest records it, its
+/// CRC-32C: a rewrite never carries silently corrupted rows into new
+/// files.
 pub(crate) fn read_all(
     storage: &Arc<dyn Storage>,
     path: &str,
-    size: u64,
-    version: u64,
+    expected: &Expected,
     schema: &Arc<Schema>,
 ) -> Result<RecordBatch> {
     let full = storage.display_path(path);
-    let reader = open(
-        storage,
-        path,
-        size,
-        version,
-        ReadSpec {
-            columns: None,
-            batch_size: usize::MAX,
-            prune: None,
-        },
-    )?;
+    let corrupt = |reason: String| Error::CorruptRowGroup {
+        path: full.clone(),
+        reason,
+    };
+    let bytes = storage.read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::MissingRowGroupFile {
+                path: full.clone(),
+                version: expected.version,
+            }
+        } else {
+            Error::Io {
+                path: full.clone(),
+                source: e,
+            }
+        }
+    })?;
+    if bytes.len() as u64 != expected.size {
+        return Err(corrupt(format!(
+            "size is {} bytes, the manifest says {}",
+            bytes.len(),
+            expected.size
+        )));
+    }
+    if let Some(want) = expected.crc32c {
+        let got = crc32c::crc32c(&bytes);
+        if got != want {
+            return Err(corrupt(format!(
+                "checksum mismatch: CRC-32C is {got:08x}, the manifest says {want:08x}"
+            )));
+        }
+    }
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .and_then(|b| b.with_batch_size(usize::MAX).build())
+        .map_err(|e| corrupt(e.to_string()))?;
     let batches = reader
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::CorruptRowGroup {
-            path: full.clone(),
-            reason: e.to_string(),
-        })?;
-    arrow::compute::concat_batches(schema, &batches).map_err(|e| Error::CorruptRowGroup {
-        path: full,
-        reason: format!("does not have the dataset's schema: {e}"),
-    })
+        .map_err(|e| corrupt(e.to_string()))?;
+    arrow::compute::concat_batches(schema, &batches)
+        .map_err(|e| corrupt(format!("does not have the dataset's schema: {e}")))
 }

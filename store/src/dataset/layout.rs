@@ -76,11 +76,15 @@ impl<'a> Layout<'a> {
                 Slot::Keep(i) => {
                     let snapshot = self.snapshot.expect("kept groups come from a snapshot");
                     let rg = &snapshot.stats[*i];
+                    let expected = rowfile::Expected {
+                        size: rg.size_bytes,
+                        crc32c: snapshot.manifest.row_groups[*i].crc32c,
+                        version: snapshot.manifest.version,
+                    };
                     let batch = rowfile::read_all(
                         &self.ds.storage,
                         &self.ds.file_path(&rg.file),
-                        rg.size_bytes,
-                        snapshot.manifest.version,
+                        &expected,
                         &self.schema,
                     )?;
                     self.groups_rewritten += 1;

@@ -269,17 +269,18 @@ impl OrderedParquetDataset {
                 rg.size_bytes
             ));
         }
-        let batch = rowfile::read_all(
-            &self.storage,
-            &path,
-            rg.size_bytes,
-            snapshot.manifest.version,
-            &snapshot.schema,
-        )
-        .map_err(|e| match e {
-            Error::CorruptRowGroup { reason, .. } => reason,
-            other => other.to_string(),
-        })?;
+        let expected = rowfile::Expected {
+            size: rg.size_bytes,
+            crc32c: snapshot.manifest.row_groups[i].crc32c,
+            version: snapshot.manifest.version,
+        };
+        let batch =
+            rowfile::read_all(&self.storage, &path, &expected, &snapshot.schema).map_err(|e| {
+                match e {
+                    Error::CorruptRowGroup { reason, .. } => reason,
+                    other => other.to_string(),
+                }
+            })?;
         if batch.num_rows() as u64 != rg.num_rows {
             return Err(format!(
                 "has {} rows, the manifest says {}",

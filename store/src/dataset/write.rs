@@ -392,6 +392,7 @@ impl OrderedParquetDataset {
                 min: manifest::stat_to_json(&value_at(ordered.as_ref(), 0)),
                 max: manifest::stat_to_json(&value_at(ordered.as_ref(), rows - 1)),
                 size: bytes.len() as u64,
+                crc32c: Some(crc32c::crc32c(&bytes)),
             })
         };
         let results: Vec<Result<RowGroupEntry>> = if batches.len() > 1 {

@@ -282,6 +282,32 @@ fn leftovers_of_a_crashed_writer_are_cleaned_under_the_lock() {
 }
 
 #[test]
+fn leftovers_in_every_chunk_an_append_spans_are_cleaned() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = FieldSpec::new(ElementType::F32, [4, 6])
+        .chunk_shape([2, 3])
+        .time_chunk(2);
+    let field = FieldArray::create(dir.path(), "f", &spec).unwrap();
+    field.append(&[1], frames(1, 4, 6, 0.0).view()).unwrap();
+    // A crashed append of frames 1..4 got as far as temporary keys in both
+    // time chunks it spans (the one it shares with frame 0, and the next).
+    let stale: Vec<_> = ["data/c/0/1/1.tmp", "data/c/1/1/1.tmp"]
+        .iter()
+        .map(|k| field.path().join(k))
+        .collect();
+    for p in &stale {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"partial").unwrap();
+    }
+    field
+        .append(&[2, 3, 4], frames(3, 4, 6, 10.0).view())
+        .unwrap();
+    assert!(stale.iter().all(|p| !p.exists()));
+    assert_eq!(field.times().unwrap(), vec![1, 2, 3, 4]);
+    assert_eq!(field.frame::<f32>(3).unwrap()[[0, 0]], 2010.0);
+}
+
+#[test]
 fn a_held_lock_gives_lock_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();

@@ -36,7 +36,7 @@ impl FieldArray {
         self.check_append::<T>(times, &frames)?;
         let _guard = self.lock(timeout)?;
         let (mut data, mut time) = self.open_arrays()?;
-        self.repair(&mut data, &time, false)?;
+        self.repair(&mut data, &time, Some(times.len() as u64))?;
         self.append_locked(&mut data, &mut time, times, frames)
     }
 
@@ -165,7 +165,7 @@ impl FieldArray {
     pub fn truncate(&self, n: u64) -> Result<()> {
         let _guard = self.lock(crate::DEFAULT_LOCK_TIMEOUT)?;
         let (mut data, mut time) = self.open_arrays()?;
-        self.repair(&mut data, &time, true)?;
+        self.repair(&mut data, &time, None)?;
         self.truncate_locked(&mut data, &mut time, n)
     }
 
@@ -206,7 +206,7 @@ impl FieldArray {
         self.check_append::<T>(times, &frames)?;
         let _guard = self.lock(crate::DEFAULT_LOCK_TIMEOUT)?;
         let (mut data, mut time) = self.open_arrays()?;
-        self.repair(&mut data, &time, true)?;
+        self.repair(&mut data, &time, None)?;
         let kept = self.times()?.partition_point(|&x| x < t) as u64;
         if let Some(&first) = times.first()
             && first < t
@@ -223,16 +223,22 @@ impl FieldArray {
     }
 
     /// Cleans what a crashed writer left: frames past the published time
-    /// length, and temporary `*.tmp` keys: all of them when `everywhere`
-    /// (truncations), else those of the metadata and of the chunks an
-    /// append writes next (a walk of every chunk on each append would grow
-    /// with the field; other stale `.tmp` keys are harmless and go at the
-    /// next truncation). Runs under the lock.
-    fn repair(&self, data: &mut Array<Store>, time: &Array<Store>, everywhere: bool) -> Result<()> {
-        if everywhere {
-            remove_tmp_files(&self.root)?;
-        } else {
-            self.remove_next_tmp_keys(data, time)?;
+    /// length, and temporary `*.tmp` keys: all of them before a truncation
+    /// (`appending` is `None`), else those of the metadata and of every
+    /// chunk an append of `appending` frames is about to write (the atomic
+    /// adapter refuses to overwrite a `.tmp` key; a walk of every chunk on
+    /// each append would grow with the field, and other stale `.tmp` keys
+    /// are harmless until a later append or truncation reaches them).
+    /// Runs under the lock.
+    fn repair(
+        &self,
+        data: &mut Array<Store>,
+        time: &Array<Store>,
+        appending: Option<u64>,
+    ) -> Result<()> {
+        match appending {
+            None => remove_tmp_files(&self.root)?,
+            Some(k) => self.remove_next_tmp_keys(data, time, k)?,
         }
         let err = zarr_err(&self.root);
         let len = time.shape()[0];
@@ -249,11 +255,12 @@ impl FieldArray {
 }
 
 impl FieldArray {
-    /// Deletes the `.tmp` keys an interrupted write of the metadata or of
-    /// the next append's first chunks may have left (the atomic adapter
-    /// refuses to overwrite them).
-    fn remove_next_tmp_keys(&self, data: &Array<Store>, time: &Array<Store>) -> Result<()> {
+    /// Deletes the `.tmp` keys that an interrupted write may have left
+    /// where an append of `k` frames writes next: the metadata documents
+    /// and every time and data chunk of frames `n..n + k`.
+    fn remove_next_tmp_keys(&self, data: &Array<Store>, time: &Array<Store>, k: u64) -> Result<()> {
         let n = time.shape()[0];
+        let last = n + k.max(1) - 1;
         let chunk = data
             .chunk_shape(&vec![0; data.dimensionality()])
             .map_err(|e| zarr_err(&self.root)(&e))?;
@@ -267,12 +274,17 @@ impl FieldArray {
             "zarr.json.tmp".to_string(),
             "data/zarr.json.tmp".into(),
             "time/zarr.json.tmp".into(),
-            format!("time/c/{}.tmp", n / super::array::TIME_CHUNK),
         ];
-        let t = n / chunk[0].get();
-        for rest in cartesian(&per_dim) {
-            let rest: Vec<String> = rest.iter().map(u64::to_string).collect();
-            keys.push(format!("data/c/{t}/{}.tmp", rest.join("/")));
+        let time_chunk = super::array::TIME_CHUNK;
+        for t in n / time_chunk..=last / time_chunk {
+            keys.push(format!("time/c/{t}.tmp"));
+        }
+        let tc = chunk[0].get();
+        for t in n / tc..=last / tc {
+            for rest in cartesian(&per_dim) {
+                let rest: Vec<String> = rest.iter().map(u64::to_string).collect();
+                keys.push(format!("data/c/{t}/{}.tmp", rest.join("/")));
+            }
         }
         for key in keys {
             let path = self.root.join(&key);

@@ -249,3 +249,29 @@ fn a_held_lock_gives_lock_timeout_and_changes_nothing() {
     drop(guard);
     ds.write(&int_batch(&[1], &[1]), &o).unwrap();
 }
+
+#[test]
+fn a_handle_left_behind_by_commits_and_gc_commits_after_the_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = WriteOptions::new("ts");
+    let stale = OrderedParquetDataset::open(dir.path()).unwrap();
+    stale.write(&int_batch(&[0], &[0]), &o).unwrap();
+    // Another handle commits versions 2..=6 and collects all but the last
+    // two: manifest 2, the one after the stale handle's, is gone.
+    let other = OrderedParquetDataset::open(dir.path()).unwrap();
+    for t in 1..=5 {
+        other.write(&int_batch(&[t], &[t]), &o).unwrap();
+    }
+    other
+        .gc(&Retention::default()
+            .keep_versions(2)
+            .keep_younger_than(Duration::ZERO))
+        .unwrap();
+    assert_eq!(other.versions().unwrap(), vec![5, 6]);
+    let report = stale.write(&int_batch(&[6], &[6]), &o).unwrap();
+    assert_eq!(report.version, 7, "the next version, not a collected one");
+    let all = OrderedParquetDataset::open(dir.path()).unwrap();
+    assert_eq!(all.version(), Some(7));
+    assert_eq!(all.num_rows(), 7, "no commit lost");
+    assert!(all.verify().unwrap().is_empty());
+}

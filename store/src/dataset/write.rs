@@ -137,21 +137,25 @@ impl OrderedParquetDataset {
     }
 
     /// The latest version number (tombstones included) and snapshot, with
-    /// the lock held. Versions are contiguous and only lock holders add
-    /// them, so when manifest `v + 1` does not exist this handle's version
-    /// `v` is the latest and its snapshot is reused without a listing.
+    /// the lock held. Versions are contiguous, only lock holders add them
+    /// and garbage collection (also a lock holder) deletes a prefix of
+    /// them. So when manifest `v` of this handle still exists and `v + 1`
+    /// does not, `v` is the latest and its snapshot is reused without a
+    /// listing. Checking `v` matters: a handle left behind while another
+    /// process committed and collected past it would otherwise take the
+    /// collected `v + 1` for the next free version.
     pub(crate) fn latest_locked(&self) -> Result<(u64, Option<Arc<Snapshot>>)> {
         if let Some(s) = self.snapshot() {
-            let next = format!(
-                "{MANIFEST_DIR}/{}",
-                manifest::manifest_name(s.manifest.version + 1)
-            );
-            match self.storage.size(&self.file_path(&next)) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Ok((s.manifest.version, Some(s)));
+            let exists = |v: u64| -> Result<bool> {
+                let name = format!("{MANIFEST_DIR}/{}", manifest::manifest_name(v));
+                match self.storage.size(&self.file_path(&name)) {
+                    Ok(_) => Ok(true),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+                    Err(e) => Err(self.io_error(&name)(e)),
                 }
-                Err(e) => return Err(self.io_error(&next)(e)),
-                Ok(_) => {}
+            };
+            if !exists(s.manifest.version + 1)? && exists(s.manifest.version)? {
+                return Ok((s.manifest.version, Some(s)));
             }
         }
         let latest = self.load_latest()?;

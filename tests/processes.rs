@@ -23,6 +23,9 @@ use ordo::{Error, IntersectOptions, OrderedParquetDataset, Store, TopLevel};
 
 const ROLE: &str = "ORDO_PROC_ROLE";
 
+/// One check: a summary line, or what went wrong.
+type Check = fn() -> Result<String, String>;
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, TopLevel)]
 struct Name {
     name: String,
@@ -41,8 +44,7 @@ fn main() {
         }
         return;
     }
-    let secs: f64 = std::env::var("ORDO_PROC_SECS").map_or(3.0, |v| v.parse().unwrap());
-    let tests: [(&str, fn(Duration) -> Result<String, String>); 3] = [
+    let tests: [(&str, Check); 3] = [
         ("one_writer_three_readers", one_writer_three_readers),
         ("two_writer_processes", two_writer_processes),
         (
@@ -52,7 +54,7 @@ fn main() {
     ];
     let mut failed = 0;
     for (name, test) in tests {
-        match test(Duration::from_secs_f64(secs)) {
+        match test() {
             Ok(summary) => println!("test {name} ... ok: {summary}"),
             Err(e) => {
                 println!("test {name} ... FAILED: {e}");
@@ -280,7 +282,7 @@ fn field_read(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn one_writer_three_readers(_: Duration) -> Result<String, String> {
+fn one_writer_three_readers() -> Result<String, String> {
     let root = tempfile::tempdir().unwrap();
     let writer = spawn("writer", root.path(), &[]);
     let readers: Vec<_> = ["full", "range", "intersections"]
@@ -305,7 +307,7 @@ fn one_writer_three_readers(_: Duration) -> Result<String, String> {
     Ok(summary.join(", "))
 }
 
-fn two_writer_processes(_: Duration) -> Result<String, String> {
+fn two_writer_processes() -> Result<String, String> {
     let root = tempfile::tempdir().unwrap();
     let commits = 40u64;
     let writers: Vec<_> = (0..2)
@@ -360,7 +362,7 @@ fn two_writer_processes(_: Duration) -> Result<String, String> {
     Ok(format!("{} commits, {} rows", versions.len(), got.len()))
 }
 
-fn lock_held_by_another_process(_: Duration) -> Result<String, String> {
+fn lock_held_by_another_process() -> Result<String, String> {
     let root = tempfile::tempdir().unwrap();
     let ds = OrderedParquetDataset::open(root.path().join("shared")).unwrap();
     ds.write(

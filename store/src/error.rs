@@ -213,6 +213,18 @@ pub enum Error {
         value: String,
     },
 
+    /// Text that does not parse as a value of a column's type
+    /// ([`OrderedValue::parse`](crate::OrderedValue::parse)).
+    #[error("cannot parse {text:?} as a {data_type} value: {reason}")]
+    UnparsableValue {
+        /// The text given.
+        text: String,
+        /// The column type.
+        data_type: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A projection names a column the dataset does not have.
     #[error("no column `{column}` in dataset {path}")]
     NoSuchColumn {

@@ -22,6 +22,7 @@ mod rowfile;
 pub mod storage;
 mod store;
 mod value;
+mod value_text;
 
 use std::path::Path;
 

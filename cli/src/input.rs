@@ -175,19 +175,22 @@ fn read_jsonl<R: BufRead + Seek>(mut input: R, types: Option<&ForcedTypes>) -> R
     Ok((schema, reader.collect::<Result<Vec<_>, _>>()?))
 }
 
-/// Reads Arrow IPC: the file format, or else the stream format.
+/// Reads Arrow IPC, told apart by their first bytes: the file format
+/// (`ARROW1`) or the stream format (a continuation marker).
 fn read_ipc<R: Read + Seek>(mut input: R) -> Result<Batches> {
-    match FileReader::try_new(&mut input, None) {
-        Ok(reader) => {
-            let schema = reader.schema();
-            Ok((schema, reader.collect::<Result<Vec<_>, _>>()?))
-        }
-        Err(file_err) => {
-            input.rewind()?;
-            let reader = StreamReader::try_new(input, None).map_err(|_| file_err)?;
-            let schema = reader.schema();
-            Ok((schema, reader.collect::<Result<Vec<_>, _>>()?))
-        }
+    let mut magic = [0u8; 6];
+    let n = input.read(&mut magic)?;
+    input.rewind()?;
+    if &magic[..n] == b"ARROW1" {
+        let reader = FileReader::try_new(input, None)?;
+        let schema = reader.schema();
+        Ok((schema, reader.collect::<Result<Vec<_>, _>>()?))
+    } else if n >= 4 && magic[..4] == [0xff; 4] {
+        let reader = StreamReader::try_new(input, None)?;
+        let schema = reader.schema();
+        Ok((schema, reader.collect::<Result<Vec<_>, _>>()?))
+    } else {
+        Err("not an Arrow IPC file or stream".into())
     }
 }
 

@@ -95,22 +95,32 @@ pub fn ls(args: LsArgs) -> Result<ExitCode> {
         return Err(format!("no directory at {}", args.root.display()).into());
     }
     let mut found = Vec::new();
+    // Datasets that cannot be opened (a corrupt manifest...): listed last.
+    let mut broken = Vec::new();
     for rel in dataset_dirs(&args.root)? {
-        let path = display(&args.root, &rel);
-        let ds = OrderedParquetDataset::open(&path)?;
-        found.push(Summary {
-            path: path.display().to_string(),
-            ds,
-        });
+        let path = display(&args.root, &rel).display().to_string();
+        match OrderedParquetDataset::open(&path) {
+            Ok(ds) => found.push(Summary { path, ds }),
+            Err(e) => broken.push((path, e.to_string())),
+        }
     }
+    let result = match broken.len() {
+        0 => Ok(ExitCode::SUCCESS),
+        n => Err(format!(
+            "{n} dataset(s) under {} cannot be read",
+            args.root.display()
+        )
+        .into()),
+    };
     if args.json {
-        let list: Vec<Value> = found.iter().map(Summary::json).collect();
+        let mut list: Vec<Value> = found.iter().map(Summary::json).collect();
+        list.extend(broken.iter().map(|(p, e)| json!({"path": p, "error": e})));
         println!("{}", Value::Array(list));
-        return Ok(ExitCode::SUCCESS);
+        return result;
     }
-    if found.is_empty() {
+    if found.is_empty() && broken.is_empty() {
         println!("no dataset under {}", args.root.display());
-        return Ok(ExitCode::SUCCESS);
+        return result;
     }
     let header = [
         "dataset",
@@ -123,8 +133,13 @@ pub fn ls(args: LsArgs) -> Result<ExitCode> {
         "bytes",
     ];
     let rows: Vec<Vec<String>> = found.iter().map(Summary::row).collect();
-    table::print("", &header, &rows, &[0, 2, 5, 6]);
-    Ok(ExitCode::SUCCESS)
+    if !rows.is_empty() {
+        table::print("", &header, &rows, &[0, 2, 5, 6]);
+    }
+    for (path, e) in &broken {
+        println!("{path}: {e}");
+    }
+    result
 }
 
 /// Runs `ordo verify`: a dataset, or every dataset under a root. Prints

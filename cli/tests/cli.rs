@@ -233,6 +233,17 @@ fn usage_errors_exit_2() {
         assert_eq!(ordo(d, args).status.code(), Some(2), "{args:?}");
     }
     assert!(ok(d, &["write", "--help"]).contains("--ordered-on"));
+    let help = ok(d, &["--help"]);
+    for cmd in [
+        "write", "cat", "head", "tail", "info", "ls", "verify", "versions", "gc", "compact",
+        "meta", "fields",
+    ] {
+        assert!(help.contains(&format!("  {cmd} ")), "{cmd} in {help}");
+        assert!(ok(d, &[cmd, "--help"]).starts_with(|c: char| c.is_uppercase()));
+    }
+    for sub in ["ls", "info", "cat"] {
+        assert!(ok(d, &["fields", sub, "--help"]).contains("Usage: ordo fields"));
+    }
 }
 
 #[test]

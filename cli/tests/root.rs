@@ -105,3 +105,26 @@ fn verify_a_root_checks_every_dataset() {
         "no dataset at or under",
     );
 }
+
+#[test]
+fn ls_reports_a_dataset_it_cannot_read_and_lists_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    root(d);
+    let manifests = d.join("root/b/_ordo/manifests");
+    let manifest = fs::read_dir(&manifests).unwrap().next().unwrap().unwrap();
+    fs::write(manifest.path(), b"{ not json").unwrap();
+    let out = ordo(d, &["ls", "root"]);
+    assert_error(&out, "1 dataset(s) under root cannot be read");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("root/a/x"), "{stdout}");
+    assert!(stdout.contains("root/b: corrupt manifest"), "{stdout}");
+    let out = ordo(d, &["ls", "root", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        list[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("corrupt manifest")
+    );
+}

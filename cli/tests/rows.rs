@@ -173,7 +173,7 @@ fn arrow_ipc_files_and_streams_are_inputs() {
     let before = snapshot(&d.join("ds"));
     assert_error(
         &ordo(d, &["write", "ds", "bad.arrow", "--ordered-on", "ts"]),
-        "bad.arrow",
+        "bad.arrow: not an Arrow IPC file or stream",
     );
     assert_eq!(snapshot(&d.join("ds")), before);
 }

@@ -25,8 +25,7 @@ pub enum Format {
     Csv,
     /// One JSON object per row (nulls left out).
     Jsonl,
-    /// A Parquet file (to `--output`, or to standard output when it is
-    /// not a terminal).
+    /// A Parquet file (to `--output` or a pipe, not to a terminal).
     Parquet,
 }
 
@@ -71,6 +70,9 @@ pub struct HeadArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 /// Runs `ordo cat`.
@@ -87,10 +89,7 @@ pub fn run(args: CatArgs) -> Result<ExitCode> {
         opts = opts.end_excl(parse_bound(&ds, v)?);
     }
     let scan = ds.scan_with(&opts)?;
-    let out: Box<dyn Write + Send> = match &args.output {
-        Some(path) => Box::new(File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
-        None => stdout_for(args.format)?,
-    };
+    let out = output(args.output.as_deref(), args.format)?;
     emit(scan.schema(), scan, out, args.format)
 }
 
@@ -106,12 +105,17 @@ pub fn head(args: HeadArgs, last: bool) -> Result<ExitCode> {
     } else {
         ds.head(args.n, &opts)?
     };
-    let out = stdout_for(args.format)?;
+    let out = output(args.output.as_deref(), args.format)?;
     emit(batch.schema(), std::iter::once(Ok(batch)), out, args.format)
 }
 
-/// Standard output, unless it is a terminal and `format` is binary.
-fn stdout_for(format: Format) -> Result<Box<dyn Write + Send>> {
+/// The file `path`, or standard output unless it is a terminal and
+/// `format` is binary.
+fn output(path: Option<&std::path::Path>, format: Format) -> Result<Box<dyn Write + Send>> {
+    if let Some(path) = path {
+        let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok(Box::new(file));
+    }
     let out = std::io::stdout();
     if format == Format::Parquet && out.is_terminal() {
         return Err("refusing to write Parquet to a terminal: use --output FILE or a pipe".into());

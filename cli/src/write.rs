@@ -29,8 +29,8 @@ pub struct WriteArgs {
     input_format: Option<InputFormat>,
     /// Column types of CSV and JSON-lines inputs, instead of the inferred
     /// ones: `name:type,...` with types int8..int64, uint8..uint64,
-    /// float32, float64, utf8, bool, date32, timestamp[UNIT] or
-    /// timestamp[UNIT,ZONE] (UNIT: s, ms, us, ns). Unnamed columns keep
+    /// float32, float64, utf8, bool, date32, `timestamp[UNIT]` or
+    /// `timestamp[UNIT,ZONE]` (UNIT: s, ms, us, ns). Unnamed columns keep
     /// their inferred types.
     #[arg(long, value_name = "NAME:TYPE,..", value_parser = parse_schema)]
     schema: Option<ForcedTypes>,

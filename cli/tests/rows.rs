@@ -49,6 +49,21 @@ fn head_and_tail_print_the_first_and_last_rows() {
         "{\"ts\":99,\"v\":198}\n"
     );
     assert_eq!(ok(d, &["tail", "ds", "-n", "0"]), "ts,v\n");
+    ok(
+        d,
+        &[
+            "head",
+            "ds",
+            "-n",
+            "4",
+            "--format",
+            "parquet",
+            "-o",
+            "h.parquet",
+        ],
+    );
+    ok(d, &["write", "h", "h.parquet", "--ordered-on", "ts"]);
+    assert_eq!(ok(d, &["cat", "h", "--columns", "ts"]), "ts\n0\n1\n2\n3\n");
     assert_eq!(ok(d, &["head", "ds", "-n", "1000"]).lines().count(), 101);
 
     // tail reads only the last row groups: the others may be gone.

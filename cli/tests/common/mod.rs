@@ -1,4 +1,5 @@
-//! Helpers of the tests that run the built `ordo` binary.
+//! What the tests running the built `ordo` binary share: running it,
+//! checking errors, snapshots of directories, input files.
 #![allow(dead_code)] // each test binary uses some of them
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Read-only inspection: `ordo info`, `ordo verify` and `ordo versions`.
+//! Read-only inspection of one dataset: `ordo info` and `ordo versions`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use ordo::{OrderedParquetDataset, OrderedValue};
 use serde_json::{Value, json};
 
-use crate::{Result, open_at, open_existing};
+use crate::{Result, open_at, table};
 
 /// Arguments of `ordo info`.
 #[derive(Debug, clap::Args)]
@@ -21,13 +21,6 @@ pub struct InfoArgs {
     version: Option<u64>,
 }
 
-/// Arguments of `ordo verify`.
-#[derive(Debug, clap::Args)]
-pub struct VerifyArgs {
-    /// The dataset directory.
-    path: PathBuf,
-}
-
 /// Arguments of `ordo versions`.
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
@@ -36,7 +29,7 @@ pub struct VersionsArgs {
 }
 
 /// A statistic as JSON: numbers stay numbers, the rest are strings.
-fn value_json(v: &OrderedValue) -> Value {
+pub fn value_json(v: &OrderedValue) -> Value {
     match v {
         OrderedValue::Int(i) => json!(i),
         OrderedValue::UInt(u) => json!(u),
@@ -93,70 +86,28 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
         println!("  {k} = {v}");
     }
     println!("row groups: {}", stats.len());
-    let mut rows = vec![[
-        "#".to_owned(),
-        "rows".into(),
-        "min".into(),
-        "max".into(),
-        "bytes".into(),
-        "file".into(),
-    ]];
-    for (i, rg) in stats.iter().enumerate() {
-        rows.push([
-            i.to_string(),
-            rg.num_rows.to_string(),
-            rg.min.to_string(),
-            rg.max.to_string(),
-            rg.size_bytes.to_string(),
-            rg.file.clone(),
-        ]);
-    }
-    let mut widths = [0; 6];
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .enumerate()
-            // Numbers right-aligned, file names left-aligned.
-            .map(|(i, (cell, w))| match i {
-                5 => cell.clone(),
-                _ => format!("{cell:>w$}"),
-            })
-            .collect();
-        println!("  {}", cells.join("  ").trim_end());
-    }
+    let rows: Vec<Vec<String>> = stats
+        .iter()
+        .enumerate()
+        .map(|(i, rg)| {
+            vec![
+                i.to_string(),
+                rg.num_rows.to_string(),
+                rg.min.to_string(),
+                rg.max.to_string(),
+                rg.size_bytes.to_string(),
+                rg.file.clone(),
+            ]
+        })
+        .collect();
+    // Numbers right-aligned, file names left-aligned.
+    table::print(
+        "  ",
+        &["#", "rows", "min", "max", "bytes", "file"],
+        &rows,
+        &[5],
+    );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Runs `ordo verify`: prints each violation; exits 1 when there is one.
-pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
-    let ds = open_existing(&args.path)?;
-    let violations = ds.verify()?;
-    for v in &violations {
-        println!("{v}");
-    }
-    if violations.is_empty() {
-        println!(
-            "ok: version {}, {} rows in {} row groups",
-            ds.version().unwrap_or(0),
-            ds.num_rows(),
-            ds.num_row_groups()
-        );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        eprintln!(
-            "error: {} violation(s) in version {} of {}",
-            violations.len(),
-            ds.version().unwrap_or(0),
-            ds.path().display()
-        );
-        Ok(ExitCode::FAILURE)
-    }
 }
 
 /// Runs `ordo versions`: one line per retained version, oldest first.

@@ -1,13 +1,20 @@
 //! `ordo`: the command-line tool of the ordo store.
 //!
-//! A thin layer over [`ordo::OrderedParquetDataset`]: each command parses
+//! A thin layer over [`ordo::OrderedParquetDataset`] and
+//! [`ordo::fields::FieldArray`]: each command parses
 //! its arguments, calls the library and prints the result. Exit codes: 0 on
 //! success, 2 on usage errors (clap's), 1 on any other error, reported as a
 //! single `error: ...` line on stderr.
 
+mod fields;
 mod info;
+mod input;
+mod ls;
 mod maintain;
+mod progress;
 mod read;
+mod schema;
+mod table;
 mod write;
 
 use std::path::Path;
@@ -32,15 +39,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Merge Parquet, CSV or JSON-lines files into a dataset in one commit.
+    /// Merge Parquet, Arrow IPC, CSV or JSON-lines inputs into a dataset in
+    /// one commit.
     Write(write::WriteArgs),
-    /// Print rows, in order, as CSV or JSON lines.
+    /// Print rows, in order, as CSV, JSON lines or Parquet.
     Cat(read::CatArgs),
+    /// Print the first rows of a dataset.
+    Head(read::HeadArgs),
+    /// Print the last rows of a dataset (reads only the last row groups).
+    Tail(read::HeadArgs),
     /// Describe a dataset: ordered column, schema, rows, version, metadata
     /// and row groups.
     Info(info::InfoArgs),
-    /// Check every invariant of a dataset; exits 1 when one is broken.
-    Verify(info::VerifyArgs),
+    /// List every dataset under a directory, with rows, row groups, range
+    /// and size.
+    Ls(ls::LsArgs),
+    /// Check every invariant of a dataset, or of every dataset under a
+    /// directory; exits 1 when one is broken.
+    Verify(ls::VerifyArgs),
     /// List the retained versions of a dataset.
     Versions(info::VersionsArgs),
     /// Delete old versions and the files only they use.
@@ -49,6 +65,8 @@ enum Command {
     Compact(maintain::CompactArgs),
     /// Show or change a dataset's key-value metadata.
     Meta(maintain::MetaArgs),
+    /// List, describe and print field arrays (Zarr frames over time).
+    Fields(fields::FieldsArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,12 +74,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Write(args) => write::run(args),
         Command::Cat(args) => read::run(args),
+        Command::Head(args) => read::head(args, false),
+        Command::Tail(args) => read::head(args, true),
         Command::Info(args) => info::run(args),
-        Command::Verify(args) => info::verify(args),
+        Command::Ls(args) => ls::ls(args),
+        Command::Verify(args) => ls::verify(args),
         Command::Versions(args) => info::versions(args),
         Command::Gc(args) => maintain::gc(args),
         Command::Compact(args) => maintain::compact(args),
         Command::Meta(args) => maintain::meta(args),
+        Command::Fields(args) => fields::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ordo::arrow::array::RecordBatch;
-use ordo::{Retention, RowGroupTarget, WriteOptions, WriteReport};
+use ordo::{DEFAULT_LOCK_TIMEOUT, Retention, RowGroupTarget, WriteOptions, WriteReport};
 
-use crate::{Result, open_existing, parse_key_value, parse_seconds};
+use crate::{Result, open_existing, parse_key_value, parse_seconds, progress};
 
 /// Arguments of `ordo gc`.
 #[derive(Debug, clap::Args)]
@@ -20,6 +20,9 @@ pub struct GcArgs {
     /// Keep every version younger than this many seconds (default 900).
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     older_than: Option<Duration>,
+    /// Seconds to wait for the writer lock (default 30).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    lock_timeout: Option<Duration>,
 }
 
 /// Arguments of `ordo compact`.
@@ -78,7 +81,8 @@ pub fn gc(args: GcArgs) -> Result<ExitCode> {
     if let Some(age) = args.older_than {
         retention = retention.keep_younger_than(age);
     }
-    let report = ds.gc(&retention)?;
+    let timeout = args.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT);
+    let report = ds.gc_with_timeout(&retention, timeout)?;
     println!(
         "deleted {} version(s) and {} file(s)",
         report.versions_deleted.len(),
@@ -121,7 +125,14 @@ pub fn compact(args: CompactArgs) -> Result<ExitCode> {
     if let Some(timeout) = args.lock_timeout {
         opts = opts.lock_timeout(timeout);
     }
-    print_report(&ds.compact(&opts)?);
+    let spinner = progress::spinner(&format!(
+        "compacting {} rows of {}",
+        ds.num_rows(),
+        args.dataset.display()
+    ));
+    let report = ds.compact(&opts);
+    spinner.finish_and_clear();
+    print_report(&report?);
     Ok(ExitCode::SUCCESS)
 }
 

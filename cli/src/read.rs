@@ -1,19 +1,22 @@
-//! `ordo cat`: streams a dataset's rows, in order, as CSV or JSON lines.
+//! Reading rows: `ordo cat` streams a dataset's rows, in order, as CSV,
+//! JSON lines or Parquet; `ordo head` and `ordo tail` print the first or
+//! last rows.
 
-use std::cell::Cell;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ordo::OrderedValue;
 use ordo::arrow::array::RecordBatch;
-use ordo::arrow::datatypes::DataType;
+use ordo::arrow::datatypes::{DataType, SchemaRef};
 use ordo::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use ordo::{OrderedParquetDataset, ReadOptions, Scan};
+use ordo::parquet::arrow::ArrowWriter;
+use ordo::{OrderedParquetDataset, ReadOptions};
 
-use crate::{Result, open_at};
+use crate::{Result, open_at, open_existing};
 
 /// Output formats of `ordo cat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -22,6 +25,8 @@ pub enum Format {
     Csv,
     /// One JSON object per row (nulls left out).
     Jsonl,
+    /// A Parquet file (to `--output` or a pipe, not to a terminal).
+    Parquet,
 }
 
 /// Arguments of `ordo cat`.
@@ -51,6 +56,25 @@ pub struct CatArgs {
     version: Option<u64>,
 }
 
+/// Arguments of `ordo head` and `ordo tail`.
+#[derive(Debug, clap::Args)]
+pub struct HeadArgs {
+    /// The dataset directory.
+    dataset: PathBuf,
+    /// How many rows.
+    #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 10)]
+    n: usize,
+    /// Columns to print, in this order (default: all).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    columns: Option<Vec<String>>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 /// Runs `ordo cat`.
 pub fn run(args: CatArgs) -> Result<ExitCode> {
     let ds = open_at(&args.dataset, args.version)?;
@@ -65,18 +89,55 @@ pub fn run(args: CatArgs) -> Result<ExitCode> {
         opts = opts.end_excl(parse_bound(&ds, v)?);
     }
     let scan = ds.scan_with(&opts)?;
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
-        None => Box::new(std::io::stdout().lock()),
+    let out = output(args.output.as_deref(), args.format)?;
+    emit(scan.schema(), scan, out, args.format)
+}
+
+/// Runs `ordo head` (`last` false) or `ordo tail` (`last` true).
+pub fn head(args: HeadArgs, last: bool) -> Result<ExitCode> {
+    let ds = open_existing(&args.dataset)?;
+    let mut opts = ReadOptions::new();
+    if let Some(cols) = args.columns {
+        opts = opts.columns(cols);
+    }
+    let batch = if last {
+        ds.tail(args.n, &opts)?
+    } else {
+        ds.head(args.n, &opts)?
     };
-    let broken_pipe = Rc::new(Cell::new(false));
+    let out = output(args.output.as_deref(), args.format)?;
+    emit(batch.schema(), std::iter::once(Ok(batch)), out, args.format)
+}
+
+/// The file `path`, or standard output unless it is a terminal and
+/// `format` is binary.
+fn output(path: Option<&std::path::Path>, format: Format) -> Result<Box<dyn Write + Send>> {
+    if let Some(path) = path {
+        let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok(Box::new(file));
+    }
+    let out = std::io::stdout();
+    if format == Format::Parquet && out.is_terminal() {
+        return Err("refusing to write Parquet to a terminal: use --output FILE or a pipe".into());
+    }
+    Ok(Box::new(out))
+}
+
+/// Prints `batches` to `out`; a reader that went away (`ordo cat | head`)
+/// ends the output quietly.
+fn emit(
+    schema: SchemaRef,
+    batches: impl Iterator<Item = ordo::Result<RecordBatch>>,
+    out: Box<dyn Write + Send>,
+    format: Format,
+) -> Result<ExitCode> {
+    let broken_pipe = Arc::new(AtomicBool::new(false));
     let out = BufWriter::new(PipeWatch {
         inner: out,
         broken: broken_pipe.clone(),
     });
-    match print(scan, out, args.format) {
-        // The reader went away (`ordo cat | head`): stop quietly.
-        Err(_) if broken_pipe.get() => Ok(ExitCode::SUCCESS),
+    match print(schema, batches, out, format) {
+        Err(_) if broken_pipe.load(Ordering::Relaxed) => Ok(ExitCode::SUCCESS),
         Err(e) => Err(e),
         Ok(()) => Ok(ExitCode::SUCCESS),
     }
@@ -86,7 +147,7 @@ pub fn run(args: CatArgs) -> Result<ExitCode> {
 /// CSV writer's errors do not keep the I/O error kind).
 struct PipeWatch<W> {
     inner: W,
-    broken: Rc<Cell<bool>>,
+    broken: Arc<AtomicBool>,
 }
 
 impl<W: Write> PipeWatch<W> {
@@ -94,7 +155,7 @@ impl<W: Write> PipeWatch<W> {
         if let Err(e) = &result
             && e.kind() == std::io::ErrorKind::BrokenPipe
         {
-            self.broken.set(true);
+            self.broken.store(true, Ordering::Relaxed);
         }
         result
     }
@@ -112,27 +173,39 @@ impl<W: Write> Write for PipeWatch<W> {
     }
 }
 
-/// Writes every batch of `scan` to `out` in `format`.
-fn print(scan: Scan, out: impl Write, format: Format) -> Result<()> {
+/// Writes every batch to `out` in `format`.
+fn print(
+    schema: SchemaRef,
+    batches: impl Iterator<Item = ordo::Result<RecordBatch>>,
+    out: impl Write + Send,
+    format: Format,
+) -> Result<()> {
     match format {
         Format::Csv => {
             let mut w = ordo::arrow::csv::WriterBuilder::new()
                 .with_header(true)
                 .build(out);
             // Writes the header even when no row is in range.
-            w.write(&RecordBatch::new_empty(scan.schema()))?;
-            for batch in scan {
+            w.write(&RecordBatch::new_empty(schema))?;
+            for batch in batches {
                 w.write(&batch?)?;
             }
             w.into_inner().flush()?;
         }
         Format::Jsonl => {
             let mut w = ordo::arrow::json::LineDelimitedWriter::new(out);
-            for batch in scan {
+            for batch in batches {
                 w.write(&batch?)?;
             }
             w.finish()?;
             w.into_inner().flush()?;
+        }
+        Format::Parquet => {
+            let mut w = ArrowWriter::try_new(out, schema, None)?;
+            for batch in batches {
+                w.write(&batch?)?;
+            }
+            w.into_inner()?.flush()?;
         }
     }
     Ok(())

@@ -1,31 +1,39 @@
-//! `ordo write`: reads input files into one record batch and merges it
+//! `ordo write`: reads the inputs into one record batch and merges it
 //! into a dataset with a single `OrderedParquetDataset::write`.
 
-use std::fs::File;
-use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use ordo::arrow::array::RecordBatch;
-use ordo::arrow::compute::concat_batches;
-use ordo::arrow::datatypes::SchemaRef;
-use ordo::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use ordo::{Coalesce, DuplicatesOn, OrderedParquetDataset, RowGroupTarget, WriteOptions};
 
-use crate::{Result, parse_key_value, parse_seconds};
+use crate::input::{InputFormat, InputOptions, read_inputs};
+use crate::schema::{ForcedTypes, parse_schema};
+use crate::{Result, parse_key_value, parse_seconds, progress};
 
 /// Arguments of `ordo write`.
 #[derive(Debug, clap::Args)]
 pub struct WriteArgs {
     /// The dataset directory (created by the first write).
     dataset: PathBuf,
-    /// Input files, by extension: `.parquet`, `.csv` (header row, types
-    /// inferred) or `.jsonl`/`.ndjson` (JSON lines, types inferred). All
-    /// must have the same columns; their rows are concatenated in order.
+    /// Input files, by extension: `.parquet`, `.arrow`/`.ipc`/`.feather`
+    /// (Arrow IPC), `.csv` (header row, types inferred) or
+    /// `.jsonl`/`.ndjson` (JSON lines, types inferred); `-` is standard
+    /// input (with `--input-format`). All must have the same columns; their
+    /// rows are concatenated in order.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// The format of every input, instead of the extensions (required to
+    /// read standard input).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<InputFormat>,
+    /// Column types of CSV and JSON-lines inputs, instead of the inferred
+    /// ones: `name:type,...` with types int8..int64, uint8..uint64,
+    /// float32, float64, utf8, bool, date32, `timestamp[UNIT]` or
+    /// `timestamp[UNIT,ZONE]` (UNIT: s, ms, us, ns). Unnamed columns keep
+    /// their inferred types.
+    #[arg(long, value_name = "NAME:TYPE,..", value_parser = parse_schema)]
+    schema: Option<ForcedTypes>,
     /// The ordered column; the input must be sorted on it.
     #[arg(long, value_name = "COL")]
     ordered_on: String,
@@ -97,9 +105,23 @@ pub fn run(args: WriteArgs) -> Result<ExitCode> {
         opts = opts.lock_timeout(timeout);
     }
 
-    let batch = read_inputs(&args.files)?;
+    if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        return Err("standard input (`-`) can be read only once".into());
+    }
+    let input = InputOptions {
+        format: args.input_format,
+        types: args.schema,
+    };
+    let batch = read_inputs(&args.files, &input)?;
     let ds = OrderedParquetDataset::open(&args.dataset)?;
-    let report = ds.write(&batch, &opts)?;
+    let spinner = progress::spinner(&format!(
+        "writing {} rows into {}",
+        batch.num_rows(),
+        args.dataset.display()
+    ));
+    let report = ds.write(&batch, &opts);
+    spinner.finish_and_clear();
+    let report = report?;
     if report.committed {
         println!(
             "version {}: {} rows in {} new row groups ({} row groups, {} rows rewritten)",
@@ -116,83 +138,4 @@ pub fn run(args: WriteArgs) -> Result<ExitCode> {
         eprintln!("warning: garbage collection after the commit failed: {e}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads every file and concatenates their rows into one batch.
-fn read_inputs(files: &[PathBuf]) -> Result<RecordBatch> {
-    let mut schema: Option<(SchemaRef, &Path)> = None;
-    let mut batches = Vec::new();
-    for path in files {
-        let (file_schema, file_batches) =
-            read_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        match &schema {
-            None => schema = Some((file_schema, path)),
-            Some((first, first_path)) if first.fields() != file_schema.fields() => {
-                return Err(format!(
-                    "{} has columns {}, but {} has {}",
-                    path.display(),
-                    describe(&file_schema),
-                    first_path.display(),
-                    describe(first)
-                )
-                .into());
-            }
-            Some(_) => {}
-        }
-        batches.extend(file_batches);
-    }
-    let (schema, _) = schema.expect("clap requires at least one file");
-    // Parquet files may carry schema metadata that differs between files:
-    // give every batch the first file's schema.
-    let batches = batches
-        .into_iter()
-        .map(|b| b.with_schema(schema.clone()))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(concat_batches(&schema, &batches)?)
-}
-
-/// `name: type` for each column, for messages.
-fn describe(schema: &SchemaRef) -> String {
-    let cols: Vec<String> = schema
-        .fields()
-        .iter()
-        .map(|f| format!("{}: {}", f.name(), f.data_type()))
-        .collect();
-    format!("({})", cols.join(", "))
-}
-
-/// Reads one input file, choosing the format by its extension.
-fn read_file(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let file = File::open(path)?;
-    match ext.as_deref() {
-        Some("parquet") => {
-            let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
-            let schema = builder.schema().clone();
-            let batches = builder.build()?.collect::<Result<Vec<_>, _>>()?;
-            Ok((schema, batches))
-        }
-        Some("csv") => {
-            let format = ordo::arrow::csv::reader::Format::default().with_header(true);
-            let (schema, _) = format.infer_schema(&file, None)?;
-            let schema = Arc::new(schema);
-            let file = File::open(path)?;
-            let reader = ordo::arrow::csv::ReaderBuilder::new(schema.clone())
-                .with_format(format)
-                .build(file)?;
-            Ok((schema, reader.collect::<Result<Vec<_>, _>>()?))
-        }
-        Some("jsonl" | "ndjson") => {
-            let mut file = BufReader::new(file);
-            let (schema, _) =
-                ordo::arrow::json::reader::infer_json_schema_from_seekable(&mut file, None)?;
-            let schema = Arc::new(schema);
-            let reader = ordo::arrow::json::ReaderBuilder::new(schema.clone()).build(file)?;
-            Ok((schema, reader.collect::<Result<Vec<_>, _>>()?))
-        }
-        _ => Err("unknown file type: expected .parquet, .csv, .jsonl or .ndjson".into()),
-    }
 }

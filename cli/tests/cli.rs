@@ -1,85 +1,10 @@
 //! Runs the built `ordo` binary against datasets in temporary directories.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::Arc;
 
-use ordo::arrow::array::{Int64Array, RecordBatch, StringArray};
-use ordo::arrow::datatypes::{DataType, Field, Schema};
-use ordo::parquet::arrow::ArrowWriter;
-
-/// Runs `ordo` with `args` in `dir`.
-fn ordo(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ordo"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-/// Runs `ordo` and returns its standard output, asserting success.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = ordo(dir, args);
-    assert!(
-        out.status.success(),
-        "ordo {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asserts `out` is a failure with exit code 1 and one `error:` line.
-fn assert_error(out: &Output, contains: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
-    assert!(stderr.starts_with("error: "), "stderr: {stderr}");
-    assert!(stderr.contains(contains), "stderr: {stderr}");
-}
-
-/// Every file below `dir` with its size and contents.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    if !dir.exists() {
-        return files;
-    }
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            for (name, bytes) in snapshot(&path) {
-                files.insert(format!("{}/{name}", path.display()), bytes);
-            }
-        } else {
-            files.insert(path.display().to_string(), fs::read(&path).unwrap());
-        }
-    }
-    files
-}
-
-/// Writes a Parquet file of `(ts, station, v)` rows.
-fn write_parquet(path: &Path, rows: &[(i64, &str, i64)]) {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("ts", DataType::Int64, false),
-        Field::new("station", DataType::Utf8, false),
-        Field::new("v", DataType::Int64, true),
-    ]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.2))),
-        ],
-    )
-    .unwrap();
-    let mut w = ArrowWriter::try_new(fs::File::create(path).unwrap(), schema, None).unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
-}
-
-const CSV: &str = "ts,price,station\n1,10.5,a\n2,11.0,b\n3,9.25,a\n5,8.0,c\n";
+use common::{CSV, assert_error, ok, ordo, snapshot, write_parquet};
 
 #[test]
 fn csv_write_then_cat_returns_the_same_rows() {
@@ -308,6 +233,17 @@ fn usage_errors_exit_2() {
         assert_eq!(ordo(d, args).status.code(), Some(2), "{args:?}");
     }
     assert!(ok(d, &["write", "--help"]).contains("--ordered-on"));
+    let help = ok(d, &["--help"]);
+    for cmd in [
+        "write", "cat", "head", "tail", "info", "ls", "verify", "versions", "gc", "compact",
+        "meta", "fields",
+    ] {
+        assert!(help.contains(&format!("  {cmd} ")), "{cmd} in {help}");
+        assert!(ok(d, &[cmd, "--help"]).starts_with(|c: char| c.is_uppercase()));
+    }
+    for sub in ["ls", "info", "cat"] {
+        assert!(ok(d, &["fields", sub, "--help"]).contains("Usage: ordo fields"));
+    }
 }
 
 #[test]

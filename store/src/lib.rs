@@ -9,6 +9,7 @@
 mod conform;
 mod dataset;
 mod dedup;
+mod discover;
 mod error;
 pub mod fields;
 mod intersect;
@@ -31,6 +32,7 @@ pub use arrow;
 pub use dataset::{
     GcReport, OrderedParquetDataset, ReadOptions, RowGroupStats, Scan, Violation, WriteReport,
 };
+pub use discover::dataset_dirs;
 pub use error::{Error, Result};
 pub use intersect::{IntersectOptions, Intersections, Step};
 pub use keys::{KeyError, SubLevel, TopLevel};

@@ -530,7 +530,7 @@ fn probe(root: &Path, rel: &Path) -> io::Result<bool> {
 
 /// Whether `dir/_ordo/manifests/` (real directories, no links) holds a
 /// manifest file.
-fn has_manifest(dir: &Path) -> io::Result<bool> {
+pub(crate) fn has_manifest(dir: &Path) -> io::Result<bool> {
     let mut path = dir.to_path_buf();
     for level in MANIFEST_DIR.split('/') {
         path.push(level);

@@ -40,9 +40,40 @@ impl std::fmt::Display for Violation {
 
 impl OrderedParquetDataset {
     /// Deletes versions outside `retention` and the files only they used,
-    /// plus leftovers of crashed writers. Takes the writer lock.
+    /// plus leftovers of crashed writers. Takes the writer lock, waiting up
+    /// to [`DEFAULT_LOCK_TIMEOUT`] (see [`OrderedParquetDataset::gc_with_timeout`]).
     pub fn gc(&self, retention: &Retention) -> Result<GcReport> {
-        let _guard = self.lock(DEFAULT_LOCK_TIMEOUT)?;
+        self.gc_with_timeout(retention, DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// [`OrderedParquetDataset::gc`], waiting up to `lock_timeout` for the
+    /// writer lock before [`Error::LockTimeout`].
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
+    /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
+    /// use std::time::Duration;
+    /// use ordo_store::{OrderedParquetDataset, Retention, WriteOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let ds = OrderedParquetDataset::open(dir.path())?;
+    /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+    /// for i in 0..3 {
+    ///     let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![i]))])?;
+    ///     ds.write(&batch, &WriteOptions::new("ts"))?;
+    /// }
+    /// let keep_one = Retention::default().keep_versions(1).keep_younger_than(Duration::ZERO);
+    /// let report = ds.gc_with_timeout(&keep_one, Duration::from_secs(1))?;
+    /// assert_eq!(report.versions_deleted, vec![1, 2]);
+    /// assert_eq!(ds.versions()?, vec![3]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn gc_with_timeout(
+        &self,
+        retention: &Retention,
+        lock_timeout: Duration,
+    ) -> Result<GcReport> {
+        let _guard = self.lock(lock_timeout)?;
         self.gc_locked(retention)
     }
 

@@ -308,6 +308,91 @@ impl OrderedParquetDataset {
         Ok((plan.out_schema, batches))
     }
 
+    /// The first `n` rows of what `options` select. Row groups are read
+    /// in order only until `n` rows are found, and the last one read stops
+    /// decoding there.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ordo_store::arrow::array::{Array, Int64Array, RecordBatch};
+    /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
+    /// # use ordo_store::{OrderedParquetDataset, ReadOptions, RowGroupTarget, WriteOptions};
+    /// # let ds = OrderedParquetDataset::open_in(Arc::new(ordo_store::storage::MemoryStorage::new()), "d")?;
+    /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+    /// let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..100))])?;
+    /// ds.write(&batch, &WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(10)))?;
+    /// let head = ds.head(3, &ReadOptions::new().start(50))?;
+    /// assert_eq!(head, batch.slice(50, 3));
+    /// assert_eq!(ds.head(1000, &ReadOptions::new())?.num_rows(), 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn head(&self, n: usize, options: &ReadOptions) -> Result<RecordBatch> {
+        self.read_until(n, options, false)
+    }
+
+    /// The last `n` rows of what `options` select. Row groups are read
+    /// from the end only until `n` rows are found: the rest of the dataset
+    /// is not decoded.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ordo_store::arrow::array::{Array, Int64Array, RecordBatch};
+    /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
+    /// # use ordo_store::{OrderedParquetDataset, ReadOptions, RowGroupTarget, WriteOptions};
+    /// # let ds = OrderedParquetDataset::open_in(Arc::new(ordo_store::storage::MemoryStorage::new()), "d")?;
+    /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+    /// let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..100))])?;
+    /// ds.write(&batch, &WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(10)))?;
+    /// assert_eq!(ds.tail(12, &ReadOptions::new())?, batch.slice(88, 12));
+    /// assert_eq!(ds.tail(2, &ReadOptions::new().end_excl(50))?, batch.slice(48, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tail(&self, n: usize, options: &ReadOptions) -> Result<RecordBatch> {
+        self.read_until(n, options, true)
+    }
+
+    /// Reads row groups from the start (or the end) until `n` rows are
+    /// found; returns the first (or last) `n`.
+    fn read_until(&self, n: usize, options: &ReadOptions, from_end: bool) -> Result<RecordBatch> {
+        let plan = Plan::new(self.snapshot_or_not_found()?, &self.path(), options)?;
+        let order: Vec<(usize, bool)> = if from_end {
+            plan.groups.iter().rev().copied().collect()
+        } else {
+            plan.groups.clone()
+        };
+        let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
+        let mut rows = 0;
+        for (i, partial) in order {
+            if rows >= n {
+                break;
+            }
+            let rg_rows = plan.snapshot.stats[i].num_rows as usize;
+            // Going forward, decode no more than what is still missing.
+            let batch_size = if from_end { rg_rows } else { n - rows };
+            let (reader, trim_at) =
+                plan.open(&self.storage, &self.prefix, i, partial, batch_size.max(1))?;
+            let err = decode_err(&self.storage, &self.prefix, &plan.snapshot.stats[i].file);
+            let mut group = Vec::new();
+            for b in reader {
+                let b = plan.finish(b.map_err(&err)?, trim_at)?;
+                rows += b.num_rows();
+                group.push(b);
+                if !from_end && rows >= n {
+                    break;
+                }
+            }
+            parts.push(group);
+        }
+        if from_end {
+            parts.reverse();
+        }
+        let batches: Vec<RecordBatch> = parts.into_iter().flatten().collect();
+        let all = concat_parallel(&plan.out_schema, &batches)?;
+        let take = n.min(all.num_rows());
+        let offset = if from_end { all.num_rows() - take } else { 0 };
+        Ok(all.slice(offset, take))
+    }
+
     /// Streams the whole dataset, one row group at a time.
     pub fn scan(&self) -> Result<Scan> {
         self.scan_with(&ReadOptions::new())
@@ -432,4 +517,63 @@ fn concat_parallel(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Record
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+    use crate::{RowGroupTarget, WriteOptions};
+
+    /// 100 rows `0..100` in row groups of 10.
+    fn dataset(dir: &std::path::Path) -> (OrderedParquetDataset, RecordBatch) {
+        let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+        let batch =
+            RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..100))])
+                .unwrap();
+        let ds = OrderedParquetDataset::open(dir).unwrap();
+        let opts = WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(10));
+        ds.write(&batch, &opts).unwrap();
+        assert_eq!(ds.num_row_groups(), 10);
+        (ds, batch)
+    }
+
+    #[test]
+    fn tail_and_head_read_only_the_row_groups_they_need() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ds, batch) = dataset(dir.path());
+        let stats = ds.row_group_stats();
+        // Groups a tail of 15 rows does not need can be gone.
+        for rg in &stats[..8] {
+            std::fs::remove_file(dir.path().join(&rg.file)).unwrap();
+        }
+        assert_eq!(
+            ds.tail(15, &ReadOptions::new()).unwrap(),
+            batch.slice(85, 15)
+        );
+        assert!(ds.tail(25, &ReadOptions::new()).is_err());
+        assert!(ds.head(1, &ReadOptions::new()).is_err());
+        let from_80 = ReadOptions::new().start(80);
+        assert_eq!(ds.head(5, &from_80).unwrap(), batch.slice(80, 5));
+    }
+
+    #[test]
+    fn tail_and_head_respect_ranges_columns_and_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ds, batch) = dataset(dir.path());
+        let range = ReadOptions::new().start(33).end_excl(36).columns(["ts"]);
+        assert_eq!(ds.tail(10, &range).unwrap(), batch.slice(33, 3));
+        assert_eq!(ds.head(2, &range).unwrap(), batch.slice(33, 2));
+        assert_eq!(ds.tail(0, &ReadOptions::new()).unwrap().num_rows(), 0);
+        assert_eq!(ds.head(0, &ReadOptions::new()).unwrap().num_rows(), 0);
+        let empty = ReadOptions::new().start(1000);
+        assert_eq!(ds.tail(3, &empty).unwrap().num_rows(), 0);
+        let missing = OrderedParquetDataset::open(dir.path().join("none")).unwrap();
+        assert!(matches!(
+            missing.tail(1, &ReadOptions::new()),
+            Err(Error::DatasetNotFound { .. })
+        ));
+    }
 }

@@ -24,6 +24,7 @@
 mod array;
 mod element;
 mod in_store;
+mod locate;
 mod write;
 
 pub use array::{FieldArray, FieldCodec, FieldSpec};

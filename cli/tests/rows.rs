@@ -1,0 +1,308 @@
+//! `ordo head`, `ordo tail`, Parquet output, and the inputs of `ordo
+//! write`: Arrow IPC, standard input, `--schema`.
+
+mod common;
+
+use std::fs;
+use std::sync::Arc;
+
+use common::{CSV, assert_error, ok, ordo, ordo_stdin, snapshot};
+use ordo::arrow::array::{Int64Array, RecordBatch};
+use ordo::arrow::datatypes::{DataType, Field, Schema};
+use ordo::arrow::ipc::writer::{FileWriter, StreamWriter};
+
+/// A dataset `ds` of `ts` = 0..100 in row groups of 10.
+fn hundred(d: &std::path::Path) {
+    let mut csv = String::from("ts,v\n");
+    for i in 0..100 {
+        csv += &format!("{i},{}\n", i * 2);
+    }
+    fs::write(d.join("in.csv"), csv).unwrap();
+    ok(
+        d,
+        &[
+            "write",
+            "ds",
+            "in.csv",
+            "--ordered-on",
+            "ts",
+            "--target",
+            "10",
+        ],
+    );
+}
+
+#[test]
+fn head_and_tail_print_the_first_and_last_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    hundred(d);
+    let head = ok(d, &["head", "ds"]);
+    assert_eq!(head.lines().count(), 11); // header + 10 by default
+    assert_eq!(ok(d, &["head", "ds", "-n", "2"]), "ts,v\n0,0\n1,2\n");
+    assert_eq!(
+        ok(d, &["tail", "ds", "-n", "3", "--columns", "v"]),
+        "v\n194\n196\n198\n"
+    );
+    assert_eq!(
+        ok(d, &["tail", "ds", "-n", "1", "--format", "jsonl"]),
+        "{\"ts\":99,\"v\":198}\n"
+    );
+    assert_eq!(ok(d, &["tail", "ds", "-n", "0"]), "ts,v\n");
+    ok(
+        d,
+        &[
+            "head",
+            "ds",
+            "-n",
+            "4",
+            "--format",
+            "parquet",
+            "-o",
+            "h.parquet",
+        ],
+    );
+    ok(d, &["write", "h", "h.parquet", "--ordered-on", "ts"]);
+    assert_eq!(ok(d, &["cat", "h", "--columns", "ts"]), "ts\n0\n1\n2\n3\n");
+    assert_eq!(ok(d, &["head", "ds", "-n", "1000"]).lines().count(), 101);
+
+    // tail reads only the last row groups: the others may be gone.
+    let info: serde_json::Value = serde_json::from_str(&ok(d, &["info", "ds", "--json"])).unwrap();
+    for rg in &info["row_groups"].as_array().unwrap()[..8] {
+        fs::remove_file(d.join("ds").join(rg["file"].as_str().unwrap())).unwrap();
+    }
+    assert_eq!(ok(d, &["tail", "ds", "-n", "15"]).lines().count(), 16);
+    assert_error(&ordo(d, &["head", "ds"]), "");
+    assert_error(&ordo(d, &["tail", "missing"]), "no dataset at missing");
+}
+
+#[test]
+fn cat_writes_parquet_that_write_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    hundred(d);
+    ok(
+        d,
+        &[
+            "cat",
+            "ds",
+            "--start",
+            "90",
+            "--format",
+            "parquet",
+            "-o",
+            "out.parquet",
+        ],
+    );
+    ok(d, &["write", "copy", "out.parquet", "--ordered-on", "ts"]);
+    assert_eq!(
+        ok(d, &["cat", "copy"]),
+        ok(d, &["cat", "ds", "--start", "90"])
+    );
+    // Parquet through a pipe (standard output is not a terminal here).
+    let bytes = ordo(d, &["cat", "ds", "--end", "3", "--format", "parquet"]).stdout;
+    assert_eq!(&bytes[..4], b"PAR1");
+    let out = ordo_stdin(
+        d,
+        &[
+            "write",
+            "piped",
+            "-",
+            "--input-format",
+            "parquet",
+            "--ordered-on",
+            "ts",
+        ],
+        &bytes,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(ok(d, &["cat", "piped"]), "ts,v\n0,0\n1,2\n2,4\n");
+}
+
+fn batch(values: &[i64]) -> RecordBatch {
+    let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+    RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(values.to_vec()))]).unwrap()
+}
+
+#[test]
+fn arrow_ipc_files_and_streams_are_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let b = batch(&[1, 2]);
+    let mut w =
+        FileWriter::try_new(fs::File::create(d.join("a.arrow")).unwrap(), &b.schema()).unwrap();
+    w.write(&b).unwrap();
+    w.finish().unwrap();
+    // The stream format, under an IPC extension.
+    let b = batch(&[3]);
+    let mut w =
+        StreamWriter::try_new(fs::File::create(d.join("b.ipc")).unwrap(), &b.schema()).unwrap();
+    w.write(&b).unwrap();
+    w.finish().unwrap();
+    fs::copy(d.join("a.arrow"), d.join("c.feather")).unwrap();
+    let out = ok(
+        d,
+        &["write", "ds", "a.arrow", "b.ipc", "--ordered-on", "ts"],
+    );
+    assert!(out.starts_with("version 1: 3 rows"), "{out}");
+    assert_eq!(ok(d, &["cat", "ds"]), "ts\n1\n2\n3\n");
+    // One more commit, with deduplication on every column.
+    ok(
+        d,
+        &[
+            "write",
+            "ds",
+            "c.feather",
+            "--ordered-on",
+            "ts",
+            "--duplicates-on-all",
+        ],
+    );
+    assert_eq!(ok(d, &["cat", "ds"]), "ts\n1\n2\n3\n");
+    // IPC from standard input.
+    let bytes = fs::read(d.join("b.ipc")).unwrap();
+    let out = ordo_stdin(
+        d,
+        &[
+            "write",
+            "s",
+            "-",
+            "--input-format",
+            "ipc",
+            "--ordered-on",
+            "ts",
+        ],
+        &bytes,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A file that is not IPC.
+    fs::write(d.join("bad.arrow"), b"not arrow").unwrap();
+    let before = snapshot(&d.join("ds"));
+    assert_error(
+        &ordo(d, &["write", "ds", "bad.arrow", "--ordered-on", "ts"]),
+        "bad.arrow: not an Arrow IPC file or stream",
+    );
+    assert_eq!(snapshot(&d.join("ds")), before);
+}
+
+#[test]
+fn csv_from_stdin_with_forced_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = "t,x,s\n2024-01-01T00:00:00Z,1,a\n2024-01-02T00:00:00Z,2,b\n";
+    let args = [
+        "write",
+        "ds",
+        "-",
+        "--input-format",
+        "csv",
+        "--ordered-on",
+        "t",
+        "--schema",
+        "t:timestamp[ms,UTC],x:float32",
+    ];
+    let out = ordo_stdin(d, &args, csv.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "progress stays hidden off a terminal"
+    );
+    let info: serde_json::Value = serde_json::from_str(&ok(d, &["info", "ds", "--json"])).unwrap();
+    assert_eq!(info["schema"][0]["type"], "Timestamp(ms, \"UTC\")");
+    assert_eq!(info["schema"][1]["type"], "Float32");
+    assert_eq!(info["schema"][2]["type"], "Utf8");
+    assert_eq!(
+        ok(d, &["cat", "ds", "--start", "2024-01-02", "--columns", "s"]),
+        "s\nb\n"
+    );
+    // JSON lines from standard input, with a forced integer type.
+    let lines = "{\"ts\":1,\"v\":5}\n{\"ts\":2,\"v\":6}\n";
+    let args = [
+        "write",
+        "j",
+        "-",
+        "--input-format",
+        "jsonl",
+        "--ordered-on",
+        "ts",
+        "--schema",
+        "v:int32",
+    ];
+    let out = ordo_stdin(d, &args, lines.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info: serde_json::Value = serde_json::from_str(&ok(d, &["info", "j", "--json"])).unwrap();
+    assert_eq!(info["schema"][1]["type"], "Int32");
+
+    // Errors: standard input without a format, twice, --schema of a
+    // missing column, --schema with Parquet, a bad type (usage error).
+    fs::write(d.join("in.csv"), CSV).unwrap();
+    let before = snapshot(&d.join("ds"));
+    assert_error(
+        &ordo_stdin(
+            d,
+            &["write", "ds", "-", "--ordered-on", "t"],
+            csv.as_bytes(),
+        ),
+        "needs --input-format",
+    );
+    let twice = [
+        "write",
+        "ds",
+        "-",
+        "-",
+        "--input-format",
+        "csv",
+        "--ordered-on",
+        "t",
+    ];
+    assert_error(&ordo_stdin(d, &twice, csv.as_bytes()), "only once");
+    let missing = [
+        "write",
+        "x",
+        "in.csv",
+        "--ordered-on",
+        "ts",
+        "--schema",
+        "nope:int64",
+    ];
+    assert_error(&ordo(d, &missing), "`nope`");
+    fs::write(d.join("p.parquet"), b"").unwrap();
+    let parquet = [
+        "write",
+        "x",
+        "p.parquet",
+        "--ordered-on",
+        "ts",
+        "--schema",
+        "ts:int64",
+    ];
+    assert_error(&ordo(d, &parquet), "--schema applies to CSV and JSON-lines");
+    let bad_type = [
+        "write",
+        "x",
+        "in.csv",
+        "--ordered-on",
+        "ts",
+        "--schema",
+        "ts:int128",
+    ];
+    assert_eq!(ordo(d, &bad_type).status.code(), Some(2));
+    assert_eq!(snapshot(&d.join("ds")), before);
+    assert!(!d.join("x").exists());
+}

@@ -11,8 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ordo::OrderedValue;
 use ordo::arrow::array::RecordBatch;
-use ordo::arrow::datatypes::{DataType, SchemaRef};
-use ordo::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use ordo::arrow::datatypes::SchemaRef;
 use ordo::parquet::arrow::ArrowWriter;
 use ordo::{OrderedParquetDataset, ReadOptions};
 
@@ -217,44 +216,11 @@ fn parse_bound(ds: &OrderedParquetDataset, s: &str) -> Result<OrderedValue> {
         return Err("the dataset is empty".into());
     };
     let dt = schema.field_with_name(&column)?.data_type().clone();
-    let bad = || format!("cannot parse {s:?} as a value of ordered column `{column}` ({dt})");
-    Ok(match &dt {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
-            OrderedValue::Int(s.trim().parse().map_err(|_| bad())?)
+    OrderedValue::parse(s, &dt).map_err(|e| match e {
+        ordo::Error::UnparsableValue { reason, .. } => {
+            format!("cannot parse {s:?} as a value of ordered column `{column}` ({dt}): {reason}")
+                .into()
         }
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
-            OrderedValue::UInt(s.trim().parse().map_err(|_| bad())?)
-        }
-        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
-            OrderedValue::Float(s.trim().parse().map_err(|_| bad())?)
-        }
-        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
-            parse_time(s.trim()).ok_or_else(bad)?
-        }
-        // Strings, and types the library rejects with its own message.
-        _ => OrderedValue::Str(s.to_owned()),
+        other => other.into(),
     })
-}
-
-/// Parses a stored integer, an RFC 3339 time, a naive ISO-8601 date-time
-/// (taken as UTC) or a date.
-fn parse_time(s: &str) -> Option<OrderedValue> {
-    if let Ok(i) = s.parse::<i64>() {
-        return Some(OrderedValue::Int(i));
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(OrderedValue::Timestamp(t.with_timezone(&Utc)));
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
-            return Some(OrderedValue::Timestamp(t.and_utc()));
-        }
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .map(OrderedValue::Date)
 }

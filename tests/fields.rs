@@ -308,6 +308,26 @@ fn leftovers_in_every_chunk_an_append_spans_are_cleaned() {
 }
 
 #[test]
+fn an_interrupted_creation_can_be_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
+    let root = FieldArray::zarr_path(dir.path(), "f");
+    // Killed while storing the array metadata: no group document yet, a
+    // temporary key and a published array document left behind.
+    std::fs::remove_file(root.join("zarr.json")).unwrap();
+    std::fs::write(root.join("data/zarr.json.tmp"), b"partial").unwrap();
+    std::fs::write(root.join("time/zarr.json.tmp"), b"partial").unwrap();
+    assert!(matches!(
+        FieldArray::open(dir.path(), "f"),
+        Err(Error::FieldNotFound { .. })
+    ));
+    let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
+    field.append(&[1], frames(1, 4, 6, 0.0).view()).unwrap();
+    assert!(!root.join("data/zarr.json.tmp").exists());
+    assert_eq!(FieldArray::open(dir.path(), "f").unwrap().len().unwrap(), 1);
+}
+
+#[test]
 fn a_held_lock_gives_lock_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();

@@ -6,7 +6,8 @@
 //! printed n or the one after, then restarts the writer from k.
 //!
 //! `ORDO_KILLS` sets the number of kills per target (default 200),
-//! `ORDO_KILL_SEED` the schedule's seed. The same binary is the writer
+//! `ORDO_KILL_SEED` the schedule's seed, `ORDO_KILL_TARGETS` which
+//! targets run (`dataset,field` by default). The same binary is the writer
 //! when `ORDO_KILL_CHILD` is set (no test harness: `harness = false`).
 
 mod common;
@@ -48,8 +49,13 @@ fn main() {
         |v| v.parse().expect("ORDO_KILL_SEED"),
     );
     println!("kill test: {kills} kills per target, ORDO_KILL_SEED={seed}");
+    let only = std::env::var("ORDO_KILL_TARGETS").unwrap_or_default();
     let mut failed = false;
     for target in [Target::Dataset, Target::Field] {
+        let name = format!("{target:?}").to_lowercase();
+        if !only.is_empty() && !only.split(',').any(|t| t == name) {
+            continue;
+        }
         let started = Instant::now();
         match run(target, kills, seed) {
             Ok(stats) => println!(

@@ -257,6 +257,10 @@ impl FieldArray {
             path: root.clone(),
             source,
         })?;
+        // An interrupted creation may have left temporary keys, which the
+        // atomic adapter refuses to overwrite; what it published (array
+        // metadata without the group) is overwritten below.
+        super::write::remove_tmp_files(&root)?;
         let fs = FilesystemStore::new(&root).map_err(|e| err(&e))?;
         let store = Arc::new(AtomicWriteStorageAdapter::new(Arc::new(fs)));
 

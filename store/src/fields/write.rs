@@ -299,7 +299,7 @@ impl FieldArray {
     }
 }
 
-fn remove_tmp_files(dir: &std::path::Path) -> Result<()> {
+pub(super) fn remove_tmp_files(dir: &std::path::Path) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
         path: dir.to_owned(),
         source,

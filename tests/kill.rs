@@ -92,7 +92,8 @@ fn dataset_writer(dir: &Path, from: u64) {
 }
 
 fn field_writer(dir: &Path, from: u64) {
-    let field = workload::open_or_create_field(dir).unwrap();
+    let one_chunk_per_frame = std::env::var("ORDO_KILL_LAYOUT").unwrap() == "frame";
+    let field = workload::open_or_create_field(dir, one_chunk_per_frame).unwrap();
     let mut model = FieldModel::at(from);
     let mut out = std::io::stdout().lock();
     for i in from + 1.. {
@@ -117,8 +118,15 @@ struct Stats {
 
 /// Runs the writer until killed after `delay`; returns the last `n` it
 /// printed (`from` if none).
-fn run_writer_until_killed(target: Target, dir: &Path, from: u64, delay: Duration) -> u64 {
+fn run_writer_until_killed(
+    target: Target,
+    dir: &Path,
+    from: u64,
+    delay: Duration,
+    layout: &str,
+) -> u64 {
     let mut child = Command::new(std::env::current_exe().unwrap())
+        .env("ORDO_KILL_LAYOUT", layout)
         .env(CHILD, format!("{target:?}").to_lowercase())
         .env("ORDO_KILL_DIR", dir)
         .env("ORDO_KILL_FROM", from.to_string())
@@ -172,7 +180,13 @@ fn run(target: Target, kills: u64, seed: u64) -> Result<Stats, String> {
         }
         // Most kills land in the middle of the work, some right at start.
         let delay = Duration::from_micros(rng.below(40_000));
-        let n = run_writer_until_killed(target, &dir, k, delay);
+        // Field arrays alternate layouts from one directory to the next.
+        let layout = if (kill / KILLS_PER_DATASET).is_multiple_of(2) {
+            "chunked"
+        } else {
+            "frame"
+        };
+        let n = run_writer_until_killed(target, &dir, k, delay, layout);
         let context = |e: String| format!("kill {kill} (delay {delay:?}, last printed {n}): {e}");
         let found = match target {
             Target::Dataset => check_dataset(&dir, n, &mut dataset_model),

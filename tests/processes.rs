@@ -107,7 +107,7 @@ fn child(role: &str, root: &Path) -> Result<(), String> {
                 store.get(&key("a")).map_err(e)?,
                 store.get(&key("b")).map_err(e)?,
             );
-            let field = workload::open_or_create_field(a.path().as_path()).map_err(e)?;
+            let field = workload::open_or_create_field(a.path().as_path(), true).map_err(e)?;
             let mut i = 0;
             while Instant::now() < deadline {
                 i += 1;

@@ -206,12 +206,17 @@ pub fn dataset_op(ds: &OrderedParquetDataset, i: u64) -> Result<(), Error> {
     Ok(())
 }
 
-/// The frame shape and spec of the field workload: time chunks of 2
-/// frames so that truncation refills straddling chunks.
-pub fn field_spec() -> FieldSpec {
-    FieldSpec::new(ElementType::F32, [4, 4])
-        .chunk_shape([2, 2])
-        .time_chunk(2)
+/// The spec of the field workload: 4 x 4 frames, either one chunk per
+/// frame (the default layout, whose appends write whole new chunks) or
+/// 2 x 2 chunks and time chunks of 2 frames, so that appends and
+/// truncations rewrite straddling chunks.
+pub fn field_spec(one_chunk_per_frame: bool) -> FieldSpec {
+    let spec = FieldSpec::new(ElementType::F32, [4, 4]);
+    if one_chunk_per_frame {
+        spec
+    } else {
+        spec.chunk_shape([2, 2]).time_chunk(2)
+    }
 }
 
 /// Frame contents: every pixel of a frame written by operation `op` as its
@@ -313,10 +318,12 @@ pub fn field_op(field: &FieldArray, before: &FieldModel, i: u64) -> Result<(), E
 }
 
 /// Opens the field of the workload, creating it on first use.
-pub fn open_or_create_field(dir: &Path) -> Result<FieldArray, Error> {
+pub fn open_or_create_field(dir: &Path, one_chunk_per_frame: bool) -> Result<FieldArray, Error> {
     match FieldArray::open(dir, "frames") {
         Ok(f) => Ok(f),
-        Err(Error::FieldNotFound { .. }) => FieldArray::create(dir, "frames", &field_spec()),
+        Err(Error::FieldNotFound { .. }) => {
+            FieldArray::create(dir, "frames", &field_spec(one_chunk_per_frame))
+        }
         Err(e) => Err(e),
     }
 }

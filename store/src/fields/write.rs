@@ -1,10 +1,12 @@
 //! Writes of a field array: append, truncate, replace a tail window. All
 //! run under the field's lock, after repairing what a crashed writer left.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use ndarray::ArrayViewD;
 use zarrs::array::{Array, ArraySubset};
+use zarrs::filesystem::FilesystemStore;
 
 use super::array::{FieldArray, Store, TIME_FILL, zarr_err};
 use super::element::{ElementType, FieldElement};
@@ -129,8 +131,13 @@ impl FieldArray {
         if one_chunk_per_frame {
             // The default layout: each frame is one whole new chunk, encoded
             // and written in parallel, without the read-modify-write path.
+            // The chunks lie past the published length, where no reader
+            // looks and a crashed writer's partial chunk is simply
+            // overwritten, so they skip the atomic adapter's temporary key
+            // and rename: they become visible with the metadata below.
             use rayon::prelude::*;
-            let data = &*data;
+            let raw = FilesystemStore::new(&self.root).map_err(|e| err(&e))?;
+            let data = &data.with_storage(Arc::new(raw));
             (0..k)
                 .into_par_iter()
                 .try_for_each(|j| {

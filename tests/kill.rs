@@ -85,7 +85,7 @@ fn dataset_writer(dir: &Path, from: u64) {
     );
     let mut out = std::io::stdout().lock();
     for i in from + 1.. {
-        workload::dataset_op(&ds, i).unwrap();
+        workload::dataset_op(&ds, i, &workload::short_retention()).unwrap();
         writeln!(out, "committed {i}").unwrap();
         out.flush().unwrap();
     }

@@ -6,7 +6,7 @@
 //!
 //! The binary is also each of those processes (selected by
 //! `ORDO_PROC_ROLE`), so it runs without the test harness. `ORDO_PROC_SECS`
-//! sets how long the readers and the writer run (default 3).
+//! sets how long the readers and the writer run (default 4).
 
 mod common;
 
@@ -94,7 +94,17 @@ fn finished(role: &str, out: Output) -> Result<String, String> {
 }
 
 fn run_for() -> Duration {
-    Duration::from_secs_f64(std::env::var("ORDO_PROC_SECS").map_or(3.0, |v| v.parse().unwrap()))
+    Duration::from_secs_f64(std::env::var("ORDO_PROC_SECS").map_or(4.0, |v| v.parse().unwrap()))
+}
+
+/// The writer's retention while readers run: versions younger than 2 s
+/// are kept, so a read that takes less than that never loses a file (the
+/// guarantee under test), while garbage collection keeps deleting older
+/// versions under the readers' feet.
+fn reader_retention() -> ordo::Retention {
+    ordo::Retention::default()
+        .keep_versions(3)
+        .keep_younger_than(Duration::from_secs(2))
 }
 
 fn child(role: &str, root: &Path) -> Result<(), String> {
@@ -111,8 +121,8 @@ fn child(role: &str, root: &Path) -> Result<(), String> {
             let mut i = 0;
             while Instant::now() < deadline {
                 i += 1;
-                workload::dataset_op(&a, i).map_err(e)?;
-                workload::dataset_op(&b, i).map_err(e)?;
+                workload::dataset_op(&a, i, &reader_retention()).map_err(e)?;
+                workload::dataset_op(&b, i, &reader_retention()).map_err(e)?;
                 append_frame(&field, i).map_err(e)?;
             }
             println!("{i} operations");
@@ -140,7 +150,7 @@ fn child(role: &str, root: &Path) -> Result<(), String> {
             let ds = OrderedParquetDataset::open(root.join("shared")).map_err(e)?;
             let mut versions = Vec::new();
             for i in 1..=n {
-                let options = workload::write_options(false)
+                let options = workload::write_options(false, workload::short_retention())
                     .key_value_metadata([(format!("writer{w}"), Some(i.to_string()))]);
                 let report = ds
                     .write(&workload::commit_batch(i, w, 2), &options)
@@ -151,7 +161,8 @@ fn child(role: &str, root: &Path) -> Result<(), String> {
         }
         "locked-writer" => {
             let ds = OrderedParquetDataset::open(root.join("shared")).map_err(e)?;
-            let options = workload::write_options(false).lock_timeout(Duration::from_millis(200));
+            let options = workload::write_options(false, workload::short_retention())
+                .lock_timeout(Duration::from_millis(200));
             match ds.write(&workload::commit_batch(1, 0, 1), &options) {
                 Err(Error::LockTimeout { .. }) => println!("LockTimeout"),
                 other => return Err(format!("expected LockTimeout, got {other:?}")),
@@ -367,7 +378,7 @@ fn lock_held_by_another_process() -> Result<String, String> {
     let ds = OrderedParquetDataset::open(root.path().join("shared")).unwrap();
     ds.write(
         &workload::commit_batch(1, 0, 1),
-        &workload::write_options(false),
+        &workload::write_options(false, workload::short_retention()),
     )
     .unwrap();
     let before = common::dir_snapshot(root.path());

@@ -85,9 +85,17 @@ pub fn commit_metadata(i: u64) -> Vec<(String, Option<String>)> {
     ]
 }
 
-/// The options of every commit: dedup on `ts` (last wins), small row
-/// groups so that merges and coalescing happen, short retention.
-pub fn write_options(dedup: bool) -> WriteOptions {
+/// The retention of the kill test: the last 3 versions, whatever their
+/// age, so that garbage collection deletes something at every run.
+pub fn short_retention() -> Retention {
+    Retention::default()
+        .keep_versions(3)
+        .keep_younger_than(Duration::ZERO)
+}
+
+/// The options of every commit: dedup on `ts` (last wins) or none, small
+/// row groups so that merges and coalescing happen, and `retention`.
+pub fn write_options(dedup: bool, retention: Retention) -> WriteOptions {
     WriteOptions::new("ts")
         .duplicates_on(if dedup {
             DuplicatesOn::Columns(vec!["ts".into()])
@@ -95,11 +103,7 @@ pub fn write_options(dedup: bool) -> WriteOptions {
             DuplicatesOn::None
         })
         .row_group_target_size(RowGroupTarget::Rows(40))
-        .retention(
-            Retention::default()
-                .keep_versions(3)
-                .keep_younger_than(Duration::ZERO),
-        )
+        .retention(retention)
 }
 
 /// The state of a dataset after `k` commits of the workload.
@@ -192,16 +196,14 @@ pub fn max_commit(batch: &RecordBatch) -> u64 {
 
 /// Operation `i` on a dataset: commit `i`; every 10th also runs a GC and
 /// every 25th a compaction (neither changes the contents).
-pub fn dataset_op(ds: &OrderedParquetDataset, i: u64) -> Result<(), Error> {
-    let options = write_options(true).key_value_metadata(commit_metadata(i));
+pub fn dataset_op(ds: &OrderedParquetDataset, i: u64, retention: &Retention) -> Result<(), Error> {
+    let options = write_options(true, retention.clone()).key_value_metadata(commit_metadata(i));
     ds.write(&commit_batch(i, 0, 1), &options)?;
     if i.is_multiple_of(10) {
-        ds.gc(&Retention::default()
-            .keep_versions(3)
-            .keep_younger_than(Duration::ZERO))?;
+        ds.gc(retention)?;
     }
     if i.is_multiple_of(25) {
-        ds.compact(&write_options(true))?;
+        ds.compact(&write_options(true, retention.clone()))?;
     }
     Ok(())
 }

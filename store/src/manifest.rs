@@ -205,9 +205,24 @@ fn decode_schema(text: &str) -> Result<SchemaRef, String> {
     let bytes = BASE64
         .decode(text)
         .map_err(|e| format!("schema is not base64: {e}"))?;
-    let reader = StreamReader::try_new(Cursor::new(bytes), None)
-        .map_err(|e| format!("schema is not an Arrow IPC stream: {e}"))?;
-    Ok(Arc::clone(&reader.schema()))
+    // arrow-ipc panics on some malformed type descriptions (e.g. an
+    // integer of width 0) instead of returning an error: a damaged
+    // manifest must still be a `CorruptManifest`, so the panic is caught.
+    let decoded = std::panic::catch_unwind(move || {
+        StreamReader::try_new(Cursor::new(bytes), None).map(|reader| reader.schema())
+    });
+    match decoded {
+        Ok(Ok(schema)) => Ok(schema),
+        Ok(Err(e)) => Err(format!("schema is not an Arrow IPC stream: {e}")),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown reason");
+            Err(format!("schema is not a valid Arrow IPC schema: {why}"))
+        }
+    }
 }
 
 /// A stored value as JSON: numbers for numeric kinds (infinite floats as

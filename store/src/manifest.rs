@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
-use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::ipc::reader::StreamReader;
@@ -205,6 +204,21 @@ fn decode_schema(text: &str) -> Result<SchemaRef, String> {
     let bytes = BASE64
         .decode(text)
         .map_err(|e| format!("schema is not base64: {e}"))?;
+    // A damaged length prefix would make the IPC reader allocate up to
+    // 2 GiB before finding that the bytes are not there.
+    let (prefix, declared) = match bytes.get(..4) {
+        Some([0xff, 0xff, 0xff, 0xff]) => (8, bytes.get(4..8)),
+        _ => (4, bytes.get(..4)),
+    };
+    let declared = declared
+        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+        .ok_or("schema is too short to be an Arrow IPC stream")?;
+    if declared > bytes.len() - prefix.min(bytes.len()) {
+        return Err(format!(
+            "schema declares a {declared}-byte message in {} bytes",
+            bytes.len()
+        ));
+    }
     // arrow-ipc panics on some malformed type descriptions (e.g. an
     // integer of width 0) instead of returning an error: a damaged
     // manifest must still be a `CorruptManifest`, so the panic is caught.
@@ -317,6 +331,24 @@ mod tests {
         ] {
             assert_eq!(parse_manifest_name(bad), None);
         }
+    }
+
+    #[test]
+    fn schema_length_prefixes_are_checked_before_reading() {
+        // A continuation marker and a length of 0x700000b8 (1.8 GiB) over
+        // a few bytes: rejected without allocating the declared length.
+        let mut bytes = vec![0xff, 0xff, 0xff, 0xff, 0xb8, 0x00, 0x00, 0x70];
+        bytes.extend([0u8; 16]);
+        let err = decode_schema(&BASE64.encode(&bytes)).unwrap_err();
+        assert!(err.contains("declares a 1879048376-byte message"), "{err}");
+        // The same without the marker (the legacy prefix), and too short.
+        let err = decode_schema(&BASE64.encode(&bytes[4..])).unwrap_err();
+        assert!(err.contains("declares"), "{err}");
+        let err = decode_schema(&BASE64.encode([1u8, 2])).unwrap_err();
+        assert!(err.contains("too short"), "{err}");
+        // A real schema still decodes.
+        let schema = sample().schema();
+        assert_eq!(decode_schema(&encode_schema(&schema)).unwrap(), schema);
     }
 
     #[test]

@@ -390,3 +390,88 @@ fn every_element_type() {
     roundtrip(4_000_000_000u32);
     roundtrip(u64::MAX);
 }
+
+fn one_pixel(k: usize, base: f32) -> ArrayD<f32> {
+    Array::from_shape_fn(IxDyn(&[k, 1, 1]), |i| base + i[0] as f32)
+}
+
+#[test]
+fn times_cross_time_chunks_and_survive_truncations() {
+    let dir = tempfile::tempdir().unwrap();
+    let field =
+        FieldArray::create(dir.path(), "f", &FieldSpec::new(ElementType::F32, [1, 1])).unwrap();
+    // 4095 frames, then 3 that span the first two time chunks (4096 each).
+    let times: Vec<i64> = (0..4095).collect();
+    field.append(&times, one_pixel(4095, 0.0).view()).unwrap();
+    field
+        .append(&[5000, 5001, 5002], one_pixel(3, 10_000.0).view())
+        .unwrap();
+    let mut expected: Vec<i64> = (0..4095).chain([5000, 5001, 5002]).collect();
+    assert_eq!(field.times().unwrap(), expected);
+    // Truncate inside the first chunk, grow again across the boundary.
+    field.truncate(4094).unwrap();
+    field
+        .append(&[6000, 6001, 6002], one_pixel(3, 20_000.0).view())
+        .unwrap();
+    expected.truncate(4094);
+    expected.extend([6000, 6001, 6002]);
+    assert_eq!(field.times().unwrap(), expected);
+    // Truncate exactly at the boundary: the second chunk goes, then comes
+    // back from a fresh chunk.
+    field.truncate(4096).unwrap();
+    field
+        .append(&[7000], one_pixel(1, 30_000.0).view())
+        .unwrap();
+    expected.truncate(4096);
+    expected.push(7000);
+    assert_eq!(field.times().unwrap(), expected);
+    assert_eq!(field.frame::<f32>(4096).unwrap()[[0, 0]], 30_000.0);
+    // What Python's zarr sees: the raw little-endian chunk.
+    let raw = std::fs::read(field.path().join("time/c/1")).unwrap();
+    assert_eq!(raw.len(), 4096 * 8);
+    assert_eq!(i64::from_le_bytes(raw[..8].try_into().unwrap()), 7000);
+    assert_eq!(i64::from_le_bytes(raw[8..16].try_into().unwrap()), i64::MIN);
+}
+
+#[test]
+fn a_damaged_time_chunk_fails_the_append_and_publishes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let field =
+        FieldArray::create(dir.path(), "f", &FieldSpec::new(ElementType::F32, [1, 1])).unwrap();
+    field.append(&[1, 2], one_pixel(2, 0.0).view()).unwrap();
+    let chunk = field.path().join("time/c/0");
+    let bytes = std::fs::read(&chunk).unwrap();
+    std::fs::write(&chunk, &bytes[..100]).unwrap();
+    let err = field.append(&[3], one_pixel(1, 0.0).view()).unwrap_err();
+    assert!(
+        matches!(&err, Error::Zarr { reason, .. } if reason.contains("time chunk is 100 bytes")),
+        "{err}"
+    );
+    let meta = std::fs::read_to_string(field.path().join("time/zarr.json")).unwrap();
+    assert!(meta.contains("\"shape\": [\n    2\n  ]"), "{meta}");
+    std::fs::remove_file(&chunk).unwrap();
+    let err = field.append(&[3], one_pixel(1, 0.0).view()).unwrap_err();
+    assert!(err.to_string().contains("missing"), "{err}");
+}
+
+#[test]
+fn fields_with_compressed_times_still_append() {
+    // Earlier versions compressed `time` like the data: such fields keep
+    // working, rewriting the time chunk atomically.
+    let dir = tempfile::tempdir().unwrap();
+    let field =
+        FieldArray::create(dir.path(), "f", &FieldSpec::new(ElementType::F32, [1, 1])).unwrap();
+    let meta_path = field.path().join("time/zarr.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    meta["codecs"].as_array_mut().unwrap().push(
+        serde_json::json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}),
+    );
+    std::fs::write(&meta_path, serde_json::to_vec(&meta).unwrap()).unwrap();
+    let field = FieldArray::open(dir.path(), "f").unwrap();
+    field.append(&[1, 2], one_pixel(2, 0.0).view()).unwrap();
+    field.append(&[3], one_pixel(1, 5.0).view()).unwrap();
+    assert_eq!(field.times().unwrap(), vec![1, 2, 3]);
+    let raw = std::fs::read(field.path().join("time/c/0")).unwrap();
+    assert!(raw.len() < 4096 * 8, "compressed, not raw");
+}

@@ -299,7 +299,7 @@ impl FieldArray {
             .entry("coordinates")
             .or_insert_with(|| "time".into());
         let data = ArrayBuilder::new(shape, chunk, spec.element.data_type(), fill_value(spec))
-            .bytes_to_bytes_codecs(codecs.clone())
+            .bytes_to_bytes_codecs(codecs)
             .dimension_names(Some(dims))
             .attributes(data_attrs)
             .build(store.clone(), "/data")
@@ -321,7 +321,9 @@ impl FieldArray {
             zarrs::array::data_type::int64(),
             TIME_FILL,
         )
-        .bytes_to_bytes_codecs(codecs)
+        // Uncompressed: appends write their values in place (see
+        // `time_chunks`); 8 bytes per frame is small beside the frames.
+        .bytes_to_bytes_codecs(vec![])
         .dimension_names(Some(["time"]))
         .attributes(time_attrs)
         .build(store.clone(), "/time")

@@ -25,6 +25,7 @@ mod array;
 mod element;
 mod in_store;
 mod locate;
+mod time_chunks;
 mod write;
 
 pub use array::{FieldArray, FieldCodec, FieldSpec};

@@ -155,11 +155,7 @@ impl FieldArray {
             .map_err(|e| err(&e))?;
         }
         time.set_shape(vec![n + k]).map_err(|e| err(&e))?;
-        time.store_array_subset(
-            &ArraySubset::new_with_ranges(std::slice::from_ref(&(n..n + k))),
-            times.to_vec(),
-        )
-        .map_err(|e| err(&e))?;
+        super::time_chunks::write_times(&self.root, time, n, times)?;
         // Publish: data first, time (the length readers use) last.
         data.store_metadata().map_err(|e| err(&e))?;
         time.store_metadata().map_err(|e| err(&e))?;

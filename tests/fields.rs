@@ -475,3 +475,23 @@ fn fields_with_compressed_times_still_append() {
     let raw = std::fs::read(field.path().join("time/c/0")).unwrap();
     assert!(raw.len() < 4096 * 8, "compressed, not raw");
 }
+
+#[test]
+fn a_reader_handle_follows_appends_and_truncations_by_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = FieldSpec::new(ElementType::F32, [1, 1]);
+    let writer = FieldArray::create(dir.path(), "f", &spec).unwrap();
+    let reader = FieldArray::open(dir.path(), "f").unwrap();
+    writer.append(&[1], one_pixel(1, 0.0).view()).unwrap();
+    assert_eq!(reader.frame::<f32>(0).unwrap()[[0, 0]], 0.0);
+    writer.append(&[2, 3], one_pixel(2, 10.0).view()).unwrap();
+    assert_eq!(reader.frame::<f32>(2).unwrap()[[0, 0]], 11.0);
+    writer.truncate(1).unwrap();
+    assert!(matches!(
+        reader.frame::<f32>(2),
+        Err(Error::OutOfBounds { len: 1, .. })
+    ));
+    writer.append(&[4], one_pixel(1, 40.0).view()).unwrap();
+    assert_eq!(reader.frame::<f32>(1).unwrap()[[0, 0]], 40.0);
+    assert_eq!(reader.frames::<f32>(0..2).unwrap().len(), 2);
+}

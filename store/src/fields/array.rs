@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::TimeUnit;
 use ndarray::ArrayD;
@@ -202,6 +202,8 @@ pub struct FieldArray {
     pub(crate) element: ElementType,
     pub(crate) frame_shape: Vec<u64>,
     pub(crate) time_unit: TimeUnit,
+    /// The `data` array an earlier read opened (see `data_for_reading`).
+    pub(crate) read_cache: Arc<Mutex<Option<Arc<Array<Store>>>>>,
 }
 
 pub(crate) fn zarr_err(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> Error + '_ {
@@ -343,6 +345,7 @@ impl FieldArray {
             element: spec.element,
             frame_shape: spec.frame_shape.clone(),
             time_unit: spec.time_unit,
+            read_cache: Arc::default(),
         })
     }
 
@@ -376,6 +379,7 @@ impl FieldArray {
             element,
             frame_shape: Vec::new(),
             time_unit,
+            read_cache: Arc::default(),
         };
         let data = field.data_array()?;
         Ok(Self {
@@ -541,9 +545,26 @@ impl FieldArray {
         ranges.push(frames);
         ranges.extend(region.iter().cloned());
         let subset = ArraySubset::new_with_ranges(&ranges);
-        self.data_array()?
+        self.data_for_reading(ranges[0].end)?
             .retrieve_array_subset::<ArrayD<T>>(&subset)
             .map_err(|e| zarr_err(&self.root)(&e))
+    }
+
+    /// The `data` array for reading frames before `end` (already checked
+    /// against the published length): the one an earlier read opened when
+    /// its shape covers them, else a fresh one. Only the shape of `data`
+    /// ever changes (chunk grid, codecs and fill value are fixed at
+    /// creation) and chunks are read from disk each time, so a cached
+    /// array reads what a fresh one would, without parsing the metadata
+    /// document again on every read.
+    fn data_for_reading(&self, end: u64) -> Result<Arc<Array<Store>>> {
+        let mut cached = self.read_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(array) = cached.as_ref().filter(|a| a.shape()[0] >= end) {
+            return Ok(array.clone());
+        }
+        let array = Arc::new(self.data_array()?);
+        *cached = Some(array.clone());
+        Ok(array)
     }
 }
 

@@ -67,33 +67,46 @@ pub fn dataset_dirs(root: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
 
 /// Adds to `found` every dataset directory strictly below `root/rel`.
 fn walk(root: &Path, rel: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
-    let dir = root.join(rel);
-    let io_err = |source: io::Error| Error::Io {
-        path: dir.clone(),
-        source,
-    };
-    let entries = match fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        // Removed while walking.
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_err(e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(io_err)?;
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        // `DirEntry::file_type` does not follow links.
-        if name.starts_with(['_', '.']) || !entry.file_type().map_err(io_err)?.is_dir() {
-            continue;
-        }
-        let child = rel.join(&name);
-        if has_manifest(&root.join(&child)).map_err(io_err)? {
+    for child in subdirectories(root, rel)? {
+        if has_manifest(&root.join(&child)).map_err(io_error(&root.join(rel)))? {
             found.push(child.clone());
         }
         walk(root, &child, found)?;
     }
     Ok(())
+}
+
+/// The directories directly in `root/rel` where datasets may be (as paths
+/// relative to `root`): real directories, not links, whose UTF-8 names do
+/// not start with `_` or `.`. Empty when `root/rel` was removed meanwhile.
+pub(crate) fn subdirectories(root: &Path, rel: &Path) -> Result<Vec<PathBuf>> {
+    let dir = root.join(rel);
+    let io_err = io_error(&dir);
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        // Removed while walking.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(e)),
+    };
+    let mut children = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(&io_err)?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        // `DirEntry::file_type` does not follow links.
+        if !name.starts_with(['_', '.']) && entry.file_type().map_err(&io_err)?.is_dir() {
+            children.push(rel.join(name));
+        }
+    }
+    Ok(children)
+}
+
+fn io_error(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 #[cfg(test)]

@@ -480,33 +480,14 @@ fn discover<K: TopLevel + Ord>(root: &Path) -> Result<BTreeSet<K>> {
 /// holds a manifest, skipping links, files and names starting with `_` or
 /// `.` (or not UTF-8).
 fn walk(root: &Path, rel: &Path, levels: usize, found: &mut dyn FnMut(&Path)) -> Result<()> {
-    let dir = root.join(rel);
-    let io_err = |source: io::Error| Error::Io {
-        path: dir.clone(),
-        source,
-    };
-    let entries = match fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        // Removed while walking.
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_err(e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(io_err)?;
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        // `DirEntry::file_type` does not follow links.
-        if name.starts_with(['_', '.']) || !entry.file_type().map_err(io_err)?.is_dir() {
-            continue;
-        }
-        let child = rel.join(&name);
-        if levels <= 1 {
-            if has_manifest(&root.join(&child)).map_err(io_err)? {
-                found(&child);
-            }
-        } else {
+    for child in crate::discover::subdirectories(root, rel)? {
+        if levels > 1 {
             walk(root, &child, levels - 1, found)?;
+        } else if has_manifest(&root.join(&child)).map_err(|source| Error::Io {
+            path: root.join(rel),
+            source,
+        })? {
+            found(&child);
         }
     }
     Ok(())

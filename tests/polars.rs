@@ -562,6 +562,31 @@ fn primitive_buffers_are_shared_both_ways() {
     assert_eq!(column.value(999), 999.0);
 }
 
+/// Each side releases what it imported exactly once: the Arrow buffer's
+/// reference count goes back to where it was once the frame and the
+/// record batch made from it are dropped.
+#[test]
+fn shared_buffers_are_released() {
+    let values = Int64Array::from_iter_values(0..1000);
+    let buffer = values.values().inner().clone();
+    let batch = RecordBatch::try_from_iter([("ts", Arc::new(values) as ArrowArrayRef)]).unwrap();
+    let before = buffer.strong_count();
+    let df = record_batch_to_df(&batch).unwrap();
+    assert!(buffer.strong_count() > before);
+    let again = df_to_record_batch(&df).unwrap();
+    assert_eq!(
+        again.column(0).to_data().buffers()[0].as_ptr(),
+        buffer.as_ptr()
+    );
+    drop(df);
+    assert!(
+        buffer.strong_count() > before,
+        "the second batch still shares it"
+    );
+    drop(again);
+    assert_eq!(buffer.strong_count(), before);
+}
+
 #[test]
 fn empty_frames() {
     let df = df!("ts" => Vec::<i64>::new(), "s" => Vec::<String>::new()).unwrap();

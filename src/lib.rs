@@ -31,6 +31,27 @@
 //! assert!(Measure::from_path(Path::new("zz-temperature-berlin/1D")).is_err());
 //! # Ok::<(), ordo::KeyError>(())
 //! ```
+//!
+//! # Features
+//!
+//! - `polars`: polars DataFrames in and out of datasets and intersection
+//!   steps (module `df`, `write_df`, `read_df`...), with the
+//!   matching polars crate re-exported as `ordo::polars`.
+#![cfg_attr(
+    feature = "polars",
+    doc = r#"
+```
+use ordo::polars::prelude::*;
+use ordo::{OrderedParquetDataset, WriteOptions};
+
+let dir = tempfile::tempdir().unwrap();
+let ds = OrderedParquetDataset::open(dir.path().join("ticks")).unwrap();
+let df = df!("ts" => [1i64, 2, 3], "price" => [10.0, 10.5, 9.5]).unwrap();
+ds.write_df(&df, &WriteOptions::new("ts")).unwrap();
+assert!(ds.read_df().unwrap().equals(&df));
+```
+"#
+)]
 
 pub use ordo_derive::{SubLevel, TopLevel};
 pub use ordo_store::*;

@@ -362,6 +362,16 @@ pub enum Error {
         source: parquet::errors::ParquetError,
     },
 
+    /// A column could not be converted between Arrow and a polars
+    /// DataFrame (feature `polars`): a type or time zone polars lacks.
+    #[error("column `{column}` cannot be converted between Arrow and polars: {reason}")]
+    DataFrameConversion {
+        /// The column (empty when the frame as a whole failed).
+        column: String,
+        /// Why.
+        reason: String,
+    },
+
     /// An Arrow computation failed.
     #[error("arrow error: {0}")]
     Arrow(#[from] arrow::error::ArrowError),

@@ -9,6 +9,8 @@
 mod conform;
 mod dataset;
 mod dedup;
+#[cfg(feature = "polars")]
+pub mod df;
 mod discover;
 mod error;
 pub mod fields;
@@ -45,6 +47,10 @@ pub use options::{
 /// The parquet crate ordo's files are written with.
 pub use parquet;
 pub use period::{Period, PeriodUnit};
+/// The polars crate of [`df`]'s DataFrames, re-exported so versions
+/// always match (feature `polars`).
+#[cfg(feature = "polars")]
+pub use polars;
 pub use store::Store;
 pub use value::OrderedValue;
 

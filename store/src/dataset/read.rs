@@ -287,7 +287,10 @@ impl OrderedParquetDataset {
         Ok(self.read_parts(options)?.1)
     }
 
-    fn read_parts(&self, options: &ReadOptions) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    pub(crate) fn read_parts(
+        &self,
+        options: &ReadOptions,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         let plan = Plan::new(self.snapshot_or_not_found()?, &self.path(), options)?;
         let parts: Vec<Result<Vec<RecordBatch>>> = plan
             .groups

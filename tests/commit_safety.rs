@@ -8,76 +8,39 @@
 mod common;
 
 use std::io;
-use std::ops::Range;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use bytes::Bytes;
+use common::faulty::{Fault, Faulty, Op, Outcome};
 use common::{dir_snapshot, int_batch};
 use ordo::arrow::array::RecordBatch;
-use ordo::storage::{LockGuard, MemoryStorage, Storage};
+use ordo::storage::{MemoryStorage, Storage};
 use ordo::{Error, OrderedParquetDataset, Retention, RowGroupTarget, WriteOptions};
 
 /// Fails every mutating call once `budget` of them have run, like a process
-/// that died at that point.
+/// that died at that point; the write that dies leaves half its bytes.
 #[derive(Debug)]
-struct CrashingStorage {
-    inner: MemoryStorage,
+struct Crash {
     budget: usize,
     used: AtomicUsize,
 }
 
-impl CrashingStorage {
-    fn tick(&self) -> io::Result<()> {
-        if self.used.fetch_add(1, Ordering::SeqCst) >= self.budget {
-            return Err(io::Error::other("injected crash"));
+impl Fault for Crash {
+    fn on(&self, op: Op, _path: &str, len: usize) -> Outcome {
+        let step = self.used.fetch_add(1, Ordering::SeqCst);
+        let crash = || io::Error::other("injected crash");
+        if step < self.budget {
+            Outcome::Proceed
+        } else if step == self.budget && op == Op::Put {
+            Outcome::Partial(len / 2, crash())
+        } else {
+            Outcome::Fail(crash())
         }
-        Ok(())
     }
 }
 
-impl Storage for CrashingStorage {
-    fn put_if_absent(&self, path: &str, data: &[u8]) -> io::Result<bool> {
-        self.tick()?;
-        self.inner.put_if_absent(path, data)
-    }
-    fn put(&self, path: &str, data: &[u8]) -> io::Result<()> {
-        self.tick()?;
-        // A crash in the middle of a write leaves a partial file.
-        if self.used.load(Ordering::SeqCst) == self.budget {
-            self.inner.put(path, &data[..data.len() / 2])?;
-            return Err(io::Error::other("injected crash"));
-        }
-        self.inner.put(path, data)
-    }
-    fn read(&self, path: &str) -> io::Result<Bytes> {
-        self.inner.read(path)
-    }
-    fn read_range(&self, path: &str, range: Range<u64>) -> io::Result<Bytes> {
-        self.inner.read_range(path, range)
-    }
-    fn size(&self, path: &str) -> io::Result<u64> {
-        self.inner.size(path)
-    }
-    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
-        self.inner.list(dir)
-    }
-    fn delete(&self, path: &str) -> io::Result<()> {
-        self.tick()?;
-        self.inner.delete(path)
-    }
-    fn remove_dir_if_empty(&self, dir: &str) -> io::Result<()> {
-        self.inner.remove_dir_if_empty(dir)
-    }
-    fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>> {
-        self.inner.lock(path, timeout)
-    }
-    fn display_path(&self, path: &str) -> PathBuf {
-        self.inner.display_path(path)
-    }
-}
+type CrashingStorage = Faulty<MemoryStorage, Crash>;
 
 /// The scripted workload: first write, appends (several row groups at
 /// once), a metadata-only commit, a GC, more appends.
@@ -121,8 +84,10 @@ fn a_crash_at_any_step_leaves_the_previous_or_the_new_version() {
         let inner = MemoryStorage::new();
         let crashing = Arc::new(CrashingStorage {
             inner: inner.clone(),
-            budget,
-            used: AtomicUsize::new(0),
+            fault: Crash {
+                budget,
+                used: AtomicUsize::new(0),
+            },
         });
         let ds = OrderedParquetDataset::open_in(crashing, "d").unwrap();
         let mut last_ok = 0;

@@ -7,14 +7,14 @@ mod common;
 
 use std::io;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
+use common::faulty::{Fault, Faulty, Op, Outcome};
 use common::{dir_snapshot, int_batch};
-use ordo::storage::{LocalStorage, LockGuard, Storage};
+use ordo::storage::LocalStorage;
 use ordo::{
     Error, KeyError, OrderedParquetDataset, Retention, RowGroupTarget, Store, TopLevel,
     WriteOptions,
@@ -265,68 +265,19 @@ fn keys_that_try_path_traversal_are_rejected_before_any_access() {
 /// after writing what fit, like `write(2)` on a full file system.
 #[derive(Debug)]
 struct FullDisk {
-    inner: LocalStorage,
     free: AtomicU64,
 }
 
-impl FullDisk {
-    fn take(&self, n: usize) -> Result<(), usize> {
+impl Fault for FullDisk {
+    fn on(&self, op: Op, _path: &str, len: usize) -> Outcome {
         let free = self.free.load(Ordering::SeqCst);
-        if n as u64 <= free {
-            self.free.fetch_sub(n as u64, Ordering::SeqCst);
-            Ok(())
+        if op == Op::Delete || len as u64 <= free {
+            self.free.fetch_sub(len as u64, Ordering::SeqCst);
+            Outcome::Proceed
         } else {
             self.free.store(0, Ordering::SeqCst);
-            Err(free as usize)
+            Outcome::Partial(free as usize, io::Error::from(io::ErrorKind::StorageFull))
         }
-    }
-}
-
-fn enospc() -> io::Error {
-    io::Error::from(io::ErrorKind::StorageFull)
-}
-
-impl Storage for FullDisk {
-    fn put_if_absent(&self, path: &str, data: &[u8]) -> io::Result<bool> {
-        // The real implementation writes a temporary file first: a partial
-        // one is left behind as garbage.
-        if let Err(fit) = self.take(data.len()) {
-            self.inner
-                .put(&format!("{path}.partial.tmp"), &data[..fit])?;
-            return Err(enospc());
-        }
-        self.inner.put_if_absent(path, data)
-    }
-    fn put(&self, path: &str, data: &[u8]) -> io::Result<()> {
-        if let Err(fit) = self.take(data.len()) {
-            self.inner.put(path, &data[..fit])?;
-            return Err(enospc());
-        }
-        self.inner.put(path, data)
-    }
-    fn read(&self, path: &str) -> io::Result<Bytes> {
-        self.inner.read(path)
-    }
-    fn read_range(&self, path: &str, range: Range<u64>) -> io::Result<Bytes> {
-        self.inner.read_range(path, range)
-    }
-    fn size(&self, path: &str) -> io::Result<u64> {
-        self.inner.size(path)
-    }
-    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
-        self.inner.list(dir)
-    }
-    fn delete(&self, path: &str) -> io::Result<()> {
-        self.inner.delete(path)
-    }
-    fn remove_dir_if_empty(&self, dir: &str) -> io::Result<()> {
-        self.inner.remove_dir_if_empty(dir)
-    }
-    fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>> {
-        self.inner.lock(path, timeout)
-    }
-    fn display_path(&self, path: &str) -> PathBuf {
-        self.inner.display_path(path)
     }
 }
 
@@ -341,9 +292,11 @@ fn a_full_disk_fails_the_write_and_keeps_the_previous_version() {
     let batch = int_batch(&t, &t);
     let mut free = 0u64;
     let committed = loop {
-        let disk = Arc::new(FullDisk {
+        let disk = Arc::new(Faulty {
             inner: LocalStorage::new(dir.path()),
-            free: AtomicU64::new(free),
+            fault: FullDisk {
+                free: AtomicU64::new(free),
+            },
         });
         let full = OrderedParquetDataset::open_in(disk, "").unwrap();
         match full.write(&batch, &opts()) {

@@ -1,0 +1,89 @@
+//! A storage that injects faults into mutating calls: a process dying at a
+//! given step, a disk filling up. Reads, listings and locks go straight to
+//! the inner storage.
+
+use std::io;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use ordo::storage::{LockGuard, Storage};
+
+/// The mutating calls a fault can hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Put,
+    PutIfAbsent,
+    Delete,
+}
+
+/// What happens to one mutating call.
+pub enum Outcome {
+    Proceed,
+    Fail(io::Error),
+    /// Writes the first `n` bytes (for `PutIfAbsent`, to a temporary file
+    /// beside the target, as the local storage does), then fails.
+    Partial(usize, io::Error),
+}
+
+/// Decides the outcome of each mutating call.
+pub trait Fault: Send + Sync + std::fmt::Debug {
+    fn on(&self, op: Op, path: &str, len: usize) -> Outcome;
+}
+
+#[derive(Debug)]
+pub struct Faulty<S, F> {
+    pub inner: S,
+    pub fault: F,
+}
+
+impl<S: Storage, F: Fault> Storage for Faulty<S, F> {
+    fn put_if_absent(&self, path: &str, data: &[u8]) -> io::Result<bool> {
+        match self.fault.on(Op::PutIfAbsent, path, data.len()) {
+            Outcome::Proceed => self.inner.put_if_absent(path, data),
+            Outcome::Fail(e) => Err(e),
+            Outcome::Partial(n, e) => {
+                self.inner.put(&format!("{path}.partial.tmp"), &data[..n])?;
+                Err(e)
+            }
+        }
+    }
+    fn put(&self, path: &str, data: &[u8]) -> io::Result<()> {
+        match self.fault.on(Op::Put, path, data.len()) {
+            Outcome::Proceed => self.inner.put(path, data),
+            Outcome::Fail(e) => Err(e),
+            Outcome::Partial(n, e) => {
+                self.inner.put(path, &data[..n])?;
+                Err(e)
+            }
+        }
+    }
+    fn delete(&self, path: &str) -> io::Result<()> {
+        match self.fault.on(Op::Delete, path, 0) {
+            Outcome::Proceed | Outcome::Partial(..) => self.inner.delete(path),
+            Outcome::Fail(e) => Err(e),
+        }
+    }
+    fn read(&self, path: &str) -> io::Result<Bytes> {
+        self.inner.read(path)
+    }
+    fn read_range(&self, path: &str, range: Range<u64>) -> io::Result<Bytes> {
+        self.inner.read_range(path, range)
+    }
+    fn size(&self, path: &str) -> io::Result<u64> {
+        self.inner.size(path)
+    }
+    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
+        self.inner.list(dir)
+    }
+    fn remove_dir_if_empty(&self, dir: &str) -> io::Result<()> {
+        self.inner.remove_dir_if_empty(dir)
+    }
+    fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>> {
+        self.inner.lock(path, timeout)
+    }
+    fn display_path(&self, path: &str) -> PathBuf {
+        self.inner.display_path(path)
+    }
+}

@@ -495,3 +495,60 @@ fn a_reader_handle_follows_appends_and_truncations_by_another() {
     assert_eq!(reader.frame::<f32>(1).unwrap()[[0, 0]], 40.0);
     assert_eq!(reader.frames::<f32>(0..2).unwrap().len(), 2);
 }
+
+#[test]
+fn readers_never_see_frames_a_concurrent_truncation_erases() {
+    // A writer keeps replacing the tail; readers keep reading every frame
+    // with its time. Each frame's pixels hold its time: a frame read while
+    // a truncation erased or rewrote it would hold the fill value (0) or
+    // another time's pixels.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = FieldSpec::new(ElementType::F32, [64, 64])
+        .chunk_shape([16, 64])
+        .time_chunk(3);
+    let field = FieldArray::create(dir.path(), "f", &spec).unwrap();
+    let frame_at = |t: i64| Array::from_elem(IxDyn(&[1, 64, 64]), t as f32);
+    for t in 1..=6 {
+        field.append(&[t], frame_at(t).view()).unwrap();
+    }
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut t = 7;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Replace the last two frames by one newer frame, then grow
+                // back: lengths 6 -> 5 -> 6 -> ...
+                field.replace_from(t - 2, &[t], frame_at(t).view()).unwrap();
+                field.append(&[t + 1], frame_at(t + 1).view()).unwrap();
+                t += 2;
+            }
+        });
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                s.spawn(|| {
+                    let reader = FieldArray::open(dir.path(), "f").unwrap();
+                    let deadline = std::time::Instant::now() + Duration::from_millis(1500);
+                    let mut reads = 0;
+                    while std::time::Instant::now() < deadline {
+                        let (times, frames) = reader.frames_between::<f32>(0, i64::MAX).unwrap();
+                        assert_eq!(times.len(), frames.shape()[0]);
+                        for (t, frame) in times.iter().zip(frames.outer_iter()) {
+                            let wrong = frame.iter().filter(|&&v| v != *t as f32).count();
+                            assert_eq!(wrong, 0, "frame of time {t}: {wrong} pixels differ");
+                        }
+                        reads += 1;
+                    }
+                    reads
+                })
+            })
+            .collect();
+        let results: Vec<_> = readers.into_iter().map(|r| r.join()).collect();
+        // Stop the writer before reporting a reader's failure.
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let reads: usize = results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .sum();
+        assert!(reads > 10, "{reads} reads");
+    });
+}

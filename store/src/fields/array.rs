@@ -22,6 +22,21 @@ pub(crate) type Store = AtomicWriteStorageAdapter<FilesystemStore>;
 
 /// Elements per chunk of the `time` coordinate.
 pub(crate) const TIME_CHUNK: u64 = 4096;
+/// The attribute of `time` counting truncations (and `replace_from`s):
+/// the only operations that change frames below the published length.
+pub(crate) const TRUNCATIONS: &str = "ordo_truncations";
+
+/// How many truncations `time`'s metadata records.
+pub(crate) fn truncations(time: &Array<Store>) -> u64 {
+    time.attributes()
+        .get(TRUNCATIONS)
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+}
+
+/// How many times a read is retried while truncations keep overlapping it.
+const READ_ATTEMPTS: usize = 16;
+
 /// Fill value of `time`: the NaT of numpy, so no real time is masked.
 pub(crate) const TIME_FILL: i64 = i64::MIN;
 
@@ -456,15 +471,19 @@ impl FieldArray {
 
     /// Every frame's time, in the field's unit.
     pub fn times(&self) -> Result<Vec<i64>> {
-        let time = self.time_array()?;
-        let n = time.shape()[0];
+        self.consistent(|len| self.times_up_to(len))
+    }
+
+    /// The first `n` times (`n` within the published length).
+    fn times_up_to(&self, n: u64) -> Result<Vec<i64>> {
         if n == 0 {
             return Ok(Vec::new());
         }
-        time.retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(
-            &(0..n),
-        )))
-        .map_err(|e| zarr_err(&self.root)(&e))
+        self.time_array()?
+            .retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(
+                &(0..n),
+            )))
+            .map_err(|e| zarr_err(&self.root)(&e))
     }
 
     fn check_type<T: FieldElement>(&self) -> Result<()> {
@@ -478,8 +497,13 @@ impl FieldArray {
         Ok(())
     }
 
-    fn check_frames(&self, frames: &Range<u64>) -> Result<()> {
-        let len = self.len()?;
+    /// The published length and truncation count.
+    fn published(&self) -> Result<(u64, u64)> {
+        let time = self.time_array()?;
+        Ok((time.shape()[0], truncations(&time)))
+    }
+
+    fn check_frames(&self, frames: &Range<u64>, len: u64) -> Result<()> {
         if frames.start > frames.end || frames.end > len {
             return Err(Error::OutOfBounds {
                 path: self.root.clone(),
@@ -488,6 +512,28 @@ impl FieldArray {
             });
         }
         Ok(())
+    }
+
+    /// Runs `read` until no truncation overlapped it: a truncation (or a
+    /// `replace_from`) publishes its new count before it erases or
+    /// rewrites anything, so when the count is the same after the read as
+    /// before, every frame read was the published one. Appends change no
+    /// frame below the length a read started from. Each attempt costs one
+    /// more read of the small `time` metadata document.
+    fn consistent<R>(&self, mut read: impl FnMut(u64) -> Result<R>) -> Result<R> {
+        for _ in 0..READ_ATTEMPTS {
+            let (len, before) = self.published()?;
+            // A read that failed because a truncation shrank the arrays
+            // under it is retried too.
+            let out = read(len);
+            if self.published()?.1 == before {
+                return out;
+            }
+        }
+        Err(Error::Zarr {
+            path: self.root.clone(),
+            reason: format!("truncated during each of {READ_ATTEMPTS} attempts to read it"),
+        })
     }
 
     /// Frame `i`, shape = the frame shape.
@@ -508,11 +554,14 @@ impl FieldArray {
         t0: i64,
         t1_excl: i64,
     ) -> Result<(Vec<i64>, ArrayD<T>)> {
-        let times = self.times()?;
-        let a = times.partition_point(|&t| t < t0) as u64;
-        let b = (times.partition_point(|&t| t < t1_excl) as u64).max(a);
-        let frames = self.frames(a..b)?;
-        Ok((times[a as usize..b as usize].to_vec(), frames))
+        self.consistent(|len| {
+            let times = self.times_up_to(len)?;
+            let a = times.partition_point(|&t| t < t0) as u64;
+            let b = (times.partition_point(|&t| t < t1_excl) as u64).max(a);
+            let full: Vec<Range<u64>> = self.frame_shape.iter().map(|&d| 0..d).collect();
+            let frames = self.read_subset(a..b, &full)?;
+            Ok((times[a as usize..b as usize].to_vec(), frames))
+        })
     }
 
     /// A region of frame `i`: one range per frame dimension (e.g. rows
@@ -528,7 +577,6 @@ impl FieldArray {
         region: &[Range<u64>],
     ) -> Result<ArrayD<T>> {
         self.check_type::<T>()?;
-        self.check_frames(&frames)?;
         let in_frame = region.len() == self.frame_shape.len()
             && region
                 .iter()
@@ -541,6 +589,20 @@ impl FieldArray {
                 len: self.len()?,
             });
         }
+        self.consistent(|len| {
+            self.check_frames(&frames, len)?;
+            self.read_subset(frames.clone(), region)
+        })
+    }
+
+    /// Reads frames `frames` (within the published length), `region` of
+    /// each.
+    fn read_subset<T: FieldElement>(
+        &self,
+        frames: Range<u64>,
+        region: &[Range<u64>],
+    ) -> Result<ArrayD<T>> {
+        self.check_type::<T>()?;
         let mut ranges = Vec::with_capacity(1 + region.len());
         ranges.push(frames);
         ranges.extend(region.iter().cloned());

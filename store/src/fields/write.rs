@@ -183,8 +183,13 @@ impl FieldArray {
         if n >= len {
             return Ok(());
         }
-        // Shrink time first: readers stop at `n` before anything is erased.
+        // Shrink time first, counting the truncation: readers stop at `n`
+        // before anything is erased, and a read that overlapped this one
+        // sees the count change and reads again (see `read_region`).
         time.set_shape(vec![n]).map_err(|e| err(&e))?;
+        let truncations = super::array::truncations(time) + 1;
+        time.attributes_mut()
+            .insert(super::array::TRUNCATIONS.into(), truncations.into());
         time.store_metadata().map_err(|e| err(&e))?;
         erase_tail(time, n, len, ElementType::I64).map_err(|e| err(&e))?;
         let data_len = data.shape()[0];

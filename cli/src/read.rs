@@ -41,6 +41,16 @@ pub struct CatArgs {
     /// Ordered value to stop before (exclusive), parsed like `--start`.
     #[arg(long, value_name = "V")]
     end: Option<String>,
+    #[command(flatten)]
+    out: OutputArgs,
+    /// Read this retained version instead of the latest.
+    #[arg(long, value_name = "N")]
+    version: Option<u64>,
+}
+
+/// What to print and where: shared by `cat`, `head` and `tail`.
+#[derive(Debug, clap::Args)]
+struct OutputArgs {
     /// Columns to print, in this order (default: all).
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     columns: Option<Vec<String>>,
@@ -50,9 +60,26 @@ pub struct CatArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Read this retained version instead of the latest.
-    #[arg(long, value_name = "N")]
-    version: Option<u64>,
+}
+
+impl OutputArgs {
+    /// Read options selecting the columns.
+    fn read_options(&self) -> ReadOptions {
+        match &self.columns {
+            Some(cols) => ReadOptions::new().columns(cols.clone()),
+            None => ReadOptions::new(),
+        }
+    }
+
+    /// Prints `batches` as asked.
+    fn emit(
+        &self,
+        schema: SchemaRef,
+        batches: impl Iterator<Item = ordo::Result<RecordBatch>>,
+    ) -> Result<ExitCode> {
+        let out = output(self.output.as_deref(), self.format)?;
+        emit(schema, batches, out, self.format)
+    }
 }
 
 /// Arguments of `ordo head` and `ordo tail`.
@@ -63,24 +90,14 @@ pub struct HeadArgs {
     /// How many rows.
     #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 10)]
     n: usize,
-    /// Columns to print, in this order (default: all).
-    #[arg(long, value_name = "A,B", value_delimiter = ',')]
-    columns: Option<Vec<String>>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    format: Format,
-    /// Write to this file instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    out: OutputArgs,
 }
 
 /// Runs `ordo cat`.
 pub fn run(args: CatArgs) -> Result<ExitCode> {
     let ds = open_at(&args.dataset, args.version)?;
-    let mut opts = ReadOptions::new();
-    if let Some(cols) = args.columns {
-        opts = opts.columns(cols);
-    }
+    let mut opts = args.out.read_options();
     if let Some(v) = &args.start {
         opts = opts.start(parse_bound(&ds, v)?);
     }
@@ -88,24 +105,19 @@ pub fn run(args: CatArgs) -> Result<ExitCode> {
         opts = opts.end_excl(parse_bound(&ds, v)?);
     }
     let scan = ds.scan_with(&opts)?;
-    let out = output(args.output.as_deref(), args.format)?;
-    emit(scan.schema(), scan, out, args.format)
+    args.out.emit(scan.schema(), scan)
 }
 
 /// Runs `ordo head` (`last` false) or `ordo tail` (`last` true).
 pub fn head(args: HeadArgs, last: bool) -> Result<ExitCode> {
     let ds = open_existing(&args.dataset)?;
-    let mut opts = ReadOptions::new();
-    if let Some(cols) = args.columns {
-        opts = opts.columns(cols);
-    }
+    let opts = args.out.read_options();
     let batch = if last {
         ds.tail(args.n, &opts)?
     } else {
         ds.head(args.n, &opts)?
     };
-    let out = output(args.output.as_deref(), args.format)?;
-    emit(batch.schema(), std::iter::once(Ok(batch)), out, args.format)
+    args.out.emit(batch.schema(), std::iter::once(Ok(batch)))
 }
 
 /// The file `path`, or standard output unless it is a terminal and

@@ -146,15 +146,8 @@ impl OrderedParquetDataset {
     /// collected `v + 1` for the next free version.
     pub(crate) fn latest_locked(&self) -> Result<(u64, Option<Arc<Snapshot>>)> {
         if let Some(s) = self.snapshot() {
-            let exists = |v: u64| -> Result<bool> {
-                let name = format!("{MANIFEST_DIR}/{}", manifest::manifest_name(v));
-                match self.storage.size(&self.file_path(&name)) {
-                    Ok(_) => Ok(true),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-                    Err(e) => Err(self.io_error(&name)(e)),
-                }
-            };
-            if !exists(s.manifest.version + 1)? && exists(s.manifest.version)? {
+            let v = s.manifest.version;
+            if !self.manifest_exists(v + 1)? && self.manifest_exists(v)? {
                 return Ok((s.manifest.version, Some(s)));
             }
         }
@@ -348,7 +341,7 @@ impl OrderedParquetDataset {
         if let Err(e) = self.publish(&manifest) {
             // Delete the new files, unless the manifest did get published
             // (e.g. the final directory sync failed): then they are live.
-            if !self.manifest_exists(manifest.version) {
+            if !self.manifest_exists(manifest.version).unwrap_or(false) {
                 for f in &new_files {
                     let _ = self.storage.delete(&self.file_path(f));
                 }
@@ -413,9 +406,15 @@ impl OrderedParquetDataset {
         Ok(results.into_iter().map(|r| r.expect("checked")).collect())
     }
 
-    fn manifest_exists(&self, version: u64) -> bool {
+    /// Whether manifest `version` exists (an error unless the storage
+    /// answers one way or the other).
+    fn manifest_exists(&self, version: u64) -> Result<bool> {
         let name = format!("{MANIFEST_DIR}/{}", manifest::manifest_name(version));
-        self.storage.size(&self.file_path(&name)).is_ok()
+        match self.storage.size(&self.file_path(&name)) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(self.io_error(&name)(e)),
+        }
     }
 
     /// Publishes `manifest` as the next version, create-if-absent.

@@ -471,19 +471,18 @@ impl FieldArray {
 
     /// Every frame's time, in the field's unit.
     pub fn times(&self) -> Result<Vec<i64>> {
-        self.consistent(|len| self.times_up_to(len))
+        self.consistent(|time| self.times_of(time, time.shape()[0]))
     }
 
-    /// The first `n` times (`n` within the published length).
-    fn times_up_to(&self, n: u64) -> Result<Vec<i64>> {
+    /// The first `n` times of `time` (`n` within its length).
+    fn times_of(&self, time: &Array<Store>, n: u64) -> Result<Vec<i64>> {
         if n == 0 {
             return Ok(Vec::new());
         }
-        self.time_array()?
-            .retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(
-                &(0..n),
-            )))
-            .map_err(|e| zarr_err(&self.root)(&e))
+        time.retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(
+            &(0..n),
+        )))
+        .map_err(|e| zarr_err(&self.root)(&e))
     }
 
     fn check_type<T: FieldElement>(&self) -> Result<()> {
@@ -495,12 +494,6 @@ impl FieldArray {
             });
         }
         Ok(())
-    }
-
-    /// The published length and truncation count.
-    fn published(&self) -> Result<(u64, u64)> {
-        let time = self.time_array()?;
-        Ok((time.shape()[0], truncations(&time)))
     }
 
     fn check_frames(&self, frames: &Range<u64>, len: u64) -> Result<()> {
@@ -520,13 +513,17 @@ impl FieldArray {
     /// before, every frame read was the published one. Appends change no
     /// frame below the length a read started from. Each attempt costs one
     /// more read of the small `time` metadata document.
-    fn consistent<R>(&self, mut read: impl FnMut(u64) -> Result<R>) -> Result<R> {
+    ///
+    /// `read` gets the `time` array as published when the attempt began
+    /// (its length bounds the read).
+    fn consistent<R>(&self, mut read: impl FnMut(&Array<Store>) -> Result<R>) -> Result<R> {
         for _ in 0..READ_ATTEMPTS {
-            let (len, before) = self.published()?;
+            let time = self.time_array()?;
+            let before = truncations(&time);
             // A read that failed because a truncation shrank the arrays
             // under it is retried too.
-            let out = read(len);
-            if self.published()?.1 == before {
+            let out = read(&time);
+            if truncations(&self.time_array()?) == before {
                 return out;
             }
         }
@@ -554,8 +551,9 @@ impl FieldArray {
         t0: i64,
         t1_excl: i64,
     ) -> Result<(Vec<i64>, ArrayD<T>)> {
-        self.consistent(|len| {
-            let times = self.times_up_to(len)?;
+        self.check_type::<T>()?;
+        self.consistent(|time| {
+            let times = self.times_of(time, time.shape()[0])?;
             let a = times.partition_point(|&t| t < t0) as u64;
             let b = (times.partition_point(|&t| t < t1_excl) as u64).max(a);
             let full: Vec<Range<u64>> = self.frame_shape.iter().map(|&d| 0..d).collect();
@@ -589,20 +587,19 @@ impl FieldArray {
                 len: self.len()?,
             });
         }
-        self.consistent(|len| {
-            self.check_frames(&frames, len)?;
+        self.consistent(|time| {
+            self.check_frames(&frames, time.shape()[0])?;
             self.read_subset(frames.clone(), region)
         })
     }
 
     /// Reads frames `frames` (within the published length), `region` of
-    /// each.
+    /// each; the caller checked the element type.
     fn read_subset<T: FieldElement>(
         &self,
         frames: Range<u64>,
         region: &[Range<u64>],
     ) -> Result<ArrayD<T>> {
-        self.check_type::<T>()?;
         let mut ranges = Vec::with_capacity(1 + region.len());
         ranges.push(frames);
         ranges.extend(region.iter().cloned());

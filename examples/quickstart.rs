@@ -14,8 +14,7 @@ use ordo::arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef, Ti
 use ordo::fields::{ElementType, FieldArray, FieldSpec};
 use ordo::ndarray::{Array as NdArray, IxDyn};
 use ordo::{
-    DuplicatesOn, IntersectOptions, OrderedValue, RowGroupTarget, Store, SubLevel, TopLevel,
-    WriteOptions,
+    DuplicatesOn, IntersectOptions, RowGroupTarget, Store, SubLevel, TopLevel, WriteOptions,
 };
 
 /// How often a quantity is sampled: the second directory level.
@@ -35,6 +34,8 @@ struct Measure {
 const CITIES: [&str; 3] = ["berlin", "oslo", "paris"];
 const STEP: i64 = 600; // one reading every 10 minutes
 const DAYS: i64 = 10;
+/// The first reading: 2024-03-01T00:00:00Z, in seconds since the epoch.
+const T0: i64 = 1_709_251_200;
 
 fn key(city: &str) -> Measure {
     Measure {
@@ -103,7 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ds = store.get(&key(city))?;
         let mut late = Vec::new();
         for h in 0..hours {
-            let times: Vec<i64> = (0..6).map(|i| h * 3600 + i * STEP).collect();
+            let times: Vec<i64> = (0..6).map(|i| T0 + h * 3600 + i * STEP).collect();
             if h % 50 == 7 {
                 late.push(times);
                 continue;
@@ -147,7 +148,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         berlin.key_value_metadata().get("unit"),
     );
     for g in stats.iter().take(2) {
-        println!("     {} rows, ts {} .. {}", g.num_rows, g.min, g.max);
+        println!("     {g}"); // file: rows, first .. last ts, in the column's zone
     }
     assert_eq!(berlin.num_rows() as i64, hours * 6, "every reading once");
     assert!(berlin.verify()?.is_empty());
@@ -157,10 +158,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     //    city's mean; n_prev gives each series a warm-up before `start`.
     let started = Instant::now();
     let keys: Vec<Measure> = CITIES.iter().map(|c| key(c)).collect();
-    let (start, end) = (2 * 86_400i64, 8 * 86_400i64);
+    let day = |d: u32| ordo::chrono::NaiveDate::from_ymd_opt(2024, 3, d).expect("a March day");
     let options = IntersectOptions::new()
-        .start(OrderedValue::Int(start))
-        .end_excl(OrderedValue::Int(end))
+        .start(day(3))
+        .end_excl(day(9))
         .n_prev(6);
     let (mut steps, mut max_spread) = (0, f64::MIN);
     for step in store.iter_intersections(&keys, options)? {
@@ -180,7 +181,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         steps += 1;
     }
     println!(
-        "3. iter_intersections over {} cities, days 2..8: {steps} windows, largest spread of daily means {max_spread:.2} °C, in {:.2?}",
+        "3. iter_intersections over {} cities, 2024-03-03 to 2024-03-09: {steps} windows, largest spread of daily means {max_spread:.2} °C, in {:.2?}",
         keys.len(),
         started.elapsed()
     );
@@ -198,9 +199,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let img = NdArray::from_shape_fn(IxDyn(&[1, 32, 32]), |i| {
             reading(0, h * 3600) as f32 + (i[1] + i[2]) as f32 * 0.01
         });
-        field.append(&[h * 3600], img.view())?;
+        field.append(&[T0 + h * 3600], img.view())?;
     }
-    let (times, imgs) = field.frames_between::<f32>(10 * 3600, 13 * 3600)?;
+    let (times, imgs) = field.frames_between::<f32>(T0 + 10 * 3600, T0 + 13 * 3600)?;
     println!(
         "4. field array 'surface': {} frames of 32x32; 3 hours read back lazily: {} frames, shape {:?}, in {:.2?}",
         field.len()?,

@@ -56,8 +56,10 @@ fn appends_split_by_target_and_read_back() {
         stats.iter().map(|s| s.num_rows).collect::<Vec<_>>(),
         vec![4, 4, 4, 3]
     );
-    assert_eq!(stats[0].min, OrderedValue::Int(0));
-    assert_eq!(stats[3].max, OrderedValue::Int(14));
+    // Statistics are in the column's type: nanosecond timestamps.
+    assert_eq!(stats[0].min, OrderedValue::from(Utc.timestamp_nanos(0)));
+    assert_eq!(stats[3].max, OrderedValue::from(Utc.timestamp_nanos(14)));
+    assert_eq!(stats[3].max.to_string(), "1970-01-01T00:00:00.000000014Z");
     let all = concat_batches(&first.schema(), &[first.clone(), second]).unwrap();
     assert_eq!(ds.read().unwrap(), all);
     assert!(ds.verify().unwrap().is_empty());
@@ -160,11 +162,29 @@ fn every_ordered_type_round_trips_and_filters_by_range() {
 }
 
 /// Rows of `all` (sorted on `ts`) with `lo <= ts < hi`, computed with arrow
-/// kernels on stored values.
+/// kernels on stored values (bounds taken from statistics, so exact).
 fn model_range(all: &RecordBatch, lo: &OrderedValue, hi: &OrderedValue) -> RecordBatch {
     let col = all.column_by_name("ts").unwrap();
+    let per_unit = match col.data_type() {
+        DataType::Timestamp(TimeUnit::Second, _) => 1_000_000_000,
+        DataType::Timestamp(TimeUnit::Millisecond, _) | DataType::Date64 => 1_000_000,
+        DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000,
+        _ => 1,
+    };
     let scalar = |v: &OrderedValue| -> ArrayRef {
         let a: ArrayRef = match v {
+            OrderedValue::Timestamp(t) => Arc::new(Int64Array::from(vec![
+                t.timestamp_nanos_opt().unwrap() / per_unit,
+            ])),
+            OrderedValue::Date(d) => {
+                let days = d.signed_duration_since(NaiveDate::default()).num_days();
+                let v = if *col.data_type() == DataType::Date64 {
+                    days * 86_400_000
+                } else {
+                    days
+                };
+                Arc::new(Int64Array::from(vec![v]))
+            }
             OrderedValue::Int(i) => Arc::new(Int64Array::from(vec![*i])),
             OrderedValue::UInt(u) => Arc::new(UInt64Array::from(vec![*u])),
             OrderedValue::Float(f) => Arc::new(Float64Array::from(vec![*f])),
@@ -768,4 +788,167 @@ fn relative_paths_work() {
         OrderedParquetDataset::open(&relative).unwrap().num_rows(),
         1
     );
+}
+
+#[test]
+fn appends_conform_string_kinds_and_all_null_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+    let schema = |s: DataType, v: DataType| {
+        Arc::new(Schema::new(vec![
+            Field::new("ts", DataType::Int64, false),
+            Field::new("s", s, true),
+            Field::new("v", v, true),
+        ]))
+    };
+    // As pandas writes it: large strings.
+    let first = RecordBatch::try_new(
+        schema(DataType::LargeUtf8, DataType::Float64),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 2])),
+            Arc::new(LargeStringArray::from(vec!["a", "b"])),
+            Arc::new(Float64Array::from(vec![1.5, 2.5])),
+        ],
+    )
+    .unwrap();
+    ds.write(&first, &opts()).unwrap();
+    // As a CSV reader infers a day whose `v` is empty: Utf8 and Null.
+    let day = RecordBatch::try_new(
+        schema(DataType::Utf8, DataType::Null),
+        vec![
+            Arc::new(Int64Array::from(vec![3, 4])),
+            Arc::new(StringArray::from(vec![Some("c"), None])),
+            Arc::new(NullArray::new(2)),
+        ],
+    )
+    .unwrap();
+    ds.write(&day, &opts()).unwrap();
+    let all = ds.read().unwrap();
+    assert_eq!(all.schema(), first.schema());
+    assert_eq!(
+        all.column(1).as_string::<i64>().iter().collect::<Vec<_>>(),
+        vec![Some("a"), Some("b"), Some("c"), None]
+    );
+    assert_eq!(all.column(2).null_count(), 2);
+    // A lossy change is still refused, naming the column; nothing changes.
+    let before = dir_snapshot(dir.path());
+    let ints = RecordBatch::try_new(
+        schema(DataType::Utf8, DataType::Int64),
+        vec![
+            Arc::new(Int64Array::from(vec![5])),
+            Arc::new(StringArray::from(vec!["e"])),
+            Arc::new(Int64Array::from(vec![5])),
+        ],
+    )
+    .unwrap();
+    let err = ds.write(&ints, &opts()).unwrap_err();
+    assert!(
+        matches!(&err, Error::SchemaMismatch { column, .. } if column == "v"),
+        "{err}"
+    );
+    assert_eq!(dir_snapshot(dir.path()), before);
+}
+
+#[test]
+fn writes_and_compactions_that_change_nothing_commit_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+    let o = opts()
+        .row_group_target_size(RowGroupTarget::Rows(4))
+        .duplicates_on(ordo::DuplicatesOn::Columns(vec![]));
+    let rows: Vec<i64> = (0..10).collect();
+    ds.write(&int_batch(&rows, &rows), &o).unwrap();
+    ds.compact(&o).unwrap();
+    let version = ds.version();
+    let before = dir_snapshot(dir.path());
+    // The same rows again, and a subset of them: every row a duplicate
+    // equal to the one it would replace.
+    for (ts, v) in [(&rows[..], &rows[..]), (&rows[3..6], &rows[3..6])] {
+        let r = ds.write(&int_batch(ts, v), &o).unwrap();
+        assert!(!r.committed, "{r:?}");
+        assert_eq!((r.row_groups_written, r.row_groups_rewritten), (0, 0));
+        assert_eq!(ds.version(), version);
+    }
+    let r = ds.compact(&o).unwrap();
+    assert!(!r.committed, "{r:?}");
+    assert_eq!(dir_snapshot(dir.path()), before);
+    // A changed value is a change.
+    let r = ds.write(&int_batch(&[4], &[40]), &o).unwrap();
+    assert!(r.committed);
+    assert_eq!(ds.num_rows(), 10);
+}
+
+#[test]
+fn retention_counts_a_version_s_age_from_its_replacement() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+    ds.write(&int_batch(&[1], &[1]), &opts()).unwrap();
+    std::thread::sleep(Duration::from_millis(1_200));
+    ds.write(&int_batch(&[2], &[2]), &opts()).unwrap();
+    ds.write(&int_batch(&[3], &[3]), &opts()).unwrap();
+    let keep = Retention::default()
+        .keep_versions(1)
+        .keep_younger_than(Duration::from_secs(1));
+    // Version 1 was created more than 1 s ago but replaced just now: a
+    // reader that opened it while it was the latest still reads it.
+    ds.gc(&keep).unwrap();
+    assert_eq!(ds.versions().unwrap(), vec![1, 2, 3]);
+    std::thread::sleep(Duration::from_millis(1_200));
+    let report = ds.gc(&keep).unwrap();
+    assert_eq!(report.versions_deleted, vec![1, 2]);
+    assert_eq!(ds.versions().unwrap(), vec![3]);
+}
+
+#[test]
+fn statistics_and_errors_show_values_in_the_column_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = "Europe/Berlin";
+    let ts = DataType::Timestamp(TimeUnit::Second, Some(zone.into()));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ts", ts, false),
+        Field::new("day", DataType::Date32, false),
+    ]));
+    let batch = |secs: Vec<i64>| {
+        let days: Vec<i32> = secs.iter().map(|s| (s / 86_400) as i32).collect();
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(TimestampSecondArray::from(secs).with_timezone(zone)),
+                Arc::new(Date32Array::from(days)),
+            ],
+        )
+        .unwrap()
+    };
+    let ds = OrderedParquetDataset::open(dir.path().join("t")).unwrap();
+    // 2024-07-01T00:00:00Z and 2024-07-02T00:00:00Z.
+    ds.write(&batch(vec![1_719_792_000, 1_719_878_400]), &opts())
+        .unwrap();
+    let stats = &ds.row_group_stats()[0];
+    let t = Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap();
+    assert_eq!(stats.min, OrderedValue::from(t));
+    assert_eq!(stats.min.to_string(), "2024-07-01T02:00:00+02:00");
+    assert_eq!(stats.max.to_string(), "2024-07-02T02:00:00+02:00");
+    let err = ds
+        .write(&batch(vec![1_719_878_400, 1_719_792_000]), &opts())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "data is not sorted on `ts`: row 1 (counted from 0) holds 2024-07-01T02:00:00+02:00, \
+         which comes after a larger value (2024-07-02T02:00:00+02:00)"
+    );
+    // A date column's statistics are dates.
+    let by_day = OrderedParquetDataset::open(dir.path().join("d")).unwrap();
+    by_day
+        .write(
+            &batch(vec![1_719_792_000, 1_719_878_400]),
+            &WriteOptions::new("day"),
+        )
+        .unwrap();
+    let stats = &by_day.row_group_stats()[0];
+    let d = NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
+    assert_eq!(stats.min, OrderedValue::Date(d));
+    assert_eq!(stats.max.to_string(), "2024-07-02");
+    // Bounds taken from the statistics select exactly.
+    let r = ds.read_range(stats.min.clone(), stats.max.clone()).unwrap();
+    assert_eq!(r.num_rows(), 1);
 }

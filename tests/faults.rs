@@ -214,9 +214,16 @@ fn a_dataset_path_that_is_a_file() {
     let file = dir.path().join("not-a-dataset");
     std::fs::write(&file, b"x").unwrap();
     let err = OrderedParquetDataset::open(&file).unwrap_err();
-    assert!(matches!(&err, Error::Io { .. }), "{err}");
+    assert!(
+        matches!(&err, Error::NotADirectory { path } if path == &file),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("{} exists and is not a directory", file.display())
+    );
     let err = ordo::write(&file, &int_batch(&[1], &[1]), &opts()).unwrap_err();
-    assert!(matches!(&err, Error::Io { .. }), "{err}");
+    assert!(matches!(&err, Error::NotADirectory { .. }), "{err}");
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
 

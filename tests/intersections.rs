@@ -350,7 +350,12 @@ fn zero_and_the_epoch_are_real_bounds() {
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
-    assert_eq!(steps[0].start(), &OrderedValue::Int(0), "stored form");
+    assert_eq!(
+        steps[0].start(),
+        &OrderedValue::from(epoch),
+        "the column's type"
+    );
+    assert_eq!(steps[0].start().to_string(), "1970-01-01T00:00:00Z");
     assert_eq!(steps[0].get(&key("u")).map(|b| b.num_rows()), Some(1));
     // Bounds in the column's unit: 1 µs is 1000 ns, so nothing in range.
     let us = Utc.timestamp_opt(0, 1000).unwrap();

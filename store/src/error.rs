@@ -14,7 +14,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// ```
 /// use ordo_store::Error;
 /// let err = Error::NullInOrderedColumn { column: "ts".into(), row: 3 };
-/// assert_eq!(err.to_string(), "ordered column `ts` has a null at row 3");
+/// assert_eq!(err.to_string(), "ordered column `ts` has a null at row 3 (counted from 0)");
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -129,7 +129,7 @@ pub enum Error {
     },
 
     /// The ordered column holds a null.
-    #[error("ordered column `{column}` has a null at row {row}")]
+    #[error("ordered column `{column}` has a null at row {row} (counted from 0)")]
     NullInOrderedColumn {
         /// The ordered column.
         column: String,
@@ -138,7 +138,7 @@ pub enum Error {
     },
 
     /// The ordered column holds a NaN.
-    #[error("ordered column `{column}` has a NaN at row {row}")]
+    #[error("ordered column `{column}` has a NaN at row {row} (counted from 0)")]
     NanInOrderedColumn {
         /// The ordered column.
         column: String,
@@ -148,7 +148,7 @@ pub enum Error {
 
     /// The data is not sorted on the ordered column.
     #[error(
-        "data is not sorted on `{column}`: row {row} ({value}) comes after a larger value ({previous})"
+        "data is not sorted on `{column}`: row {row} (counted from 0) holds {value}, which comes after a larger value ({previous})"
     )]
     Unsorted {
         /// The ordered column.

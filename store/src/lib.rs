@@ -51,6 +51,7 @@ pub use period::{Period, PeriodUnit};
 /// always match (feature `polars`).
 #[cfg(feature = "polars")]
 pub use polars;
+pub use rowfile::parquet_compatible;
 pub use store::Store;
 pub use value::OrderedValue;
 

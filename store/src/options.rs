@@ -115,13 +115,22 @@ pub enum DuplicatesOn {
 }
 
 /// How long old versions and their files are kept: a version is collected
-/// only when it is neither among the last `keep_versions` nor younger than
-/// `keep_younger_than`. Readers pinned to a version kept by this rule never
-/// lose a file.
+/// only when it is neither among the last `keep_versions` nor replaced less
+/// than `keep_younger_than` ago (its age counts from the creation of the
+/// next version; the latest version is never collected).
+///
+/// The default keeps the last 5 versions and every version replaced less
+/// than 60 s ago. A reader that opened the latest version can so read it
+/// for at least 60 s, however fast writers commit, and for as long as
+/// fewer than 5 newer versions exist; an ingestion loop keeps at most
+/// 5 versions plus those of its last minute. Readers pinned to a version
+/// kept by this rule never lose a file.
 ///
 /// ```
 /// use std::time::Duration;
 /// use ordo_store::Retention;
+/// assert_eq!(Retention::default().versions(), 5);
+/// assert_eq!(Retention::default().younger_than(), Duration::from_secs(60));
 /// let r = Retention::default().keep_versions(3).keep_younger_than(Duration::ZERO);
 /// assert_eq!(r.versions(), 3);
 /// ```
@@ -134,8 +143,8 @@ pub struct Retention {
 impl Default for Retention {
     fn default() -> Self {
         Self {
-            versions: 10,
-            younger_than: Duration::from_secs(15 * 60),
+            versions: 5,
+            younger_than: Duration::from_secs(60),
         }
     }
 }
@@ -147,7 +156,7 @@ impl Retention {
         self
     }
 
-    /// Keeps every version younger than `age`.
+    /// Keeps every version replaced less than `age` ago.
     pub fn keep_younger_than(mut self, age: Duration) -> Self {
         self.younger_than = age;
         self
@@ -158,7 +167,7 @@ impl Retention {
         self.versions
     }
 
-    /// The age below which versions are kept.
+    /// The time since their replacement below which versions are kept.
     pub fn younger_than(&self) -> Duration {
         self.younger_than
     }

@@ -3,14 +3,20 @@
 
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
-use arrow::datatypes::{DataType, Schema};
+use arrow::array::{ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{
+    DataType, Int32Type, Int64Type, Schema, SchemaRef, Time32SecondType, TimeUnit,
+    TimestampSecondType,
+};
+use arrow::error::ArrowError;
 use bytes::{Buf, Bytes};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::add_encoded_arrow_schema_to_metadata;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
     ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
 };
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::arrow::{ArrowSchemaConverter, ProjectionMask};
 use parquet::basic::{Compression, Encoding};
 use parquet::errors::ParquetError;
@@ -68,17 +74,141 @@ pub(crate) fn writer_properties(
         .build())
 }
 
-/// Encodes `batch` as one Parquet file holding one row group.
-pub(crate) fn encode(batch: &RecordBatch, props: WriterProperties) -> Result<Vec<u8>> {
+/// Encodes `batch` as one Parquet file holding one row group (see
+/// [`parquet_compatible`] for the types stored in another unit).
+pub(crate) fn encode(batch: &RecordBatch, mut props: WriterProperties) -> Result<Vec<u8>> {
     let wrap = |source| Error::Parquet {
         path: "<new row group>".into(),
         source,
     };
+    let stored = parquet_compatible(batch)?;
+    // The embedded Arrow schema keeps the original types, so that Arrow
+    // readers (pyarrow, ordo) restore them.
+    add_encoded_arrow_schema_to_metadata(batch.schema_ref(), &mut props);
+    let options = ArrowWriterOptions::new()
+        .with_properties(props)
+        .with_skip_arrow_metadata(true);
     let mut buf = Vec::with_capacity(batch.get_array_memory_size() / 2 + 1024);
-    let mut writer = ArrowWriter::try_new(&mut buf, batch.schema(), Some(props)).map_err(wrap)?;
-    writer.write(batch).map_err(wrap)?;
+    let mut writer =
+        ArrowWriter::try_new_with_options(&mut buf, stored.schema(), options).map_err(wrap)?;
+    writer.write(&stored).map_err(wrap)?;
     writer.close().map_err(wrap)?;
     Ok(buf)
+}
+
+/// The type a column of type `dt` is stored as: Parquet has no seconds
+/// unit, so `Timestamp(Second)` is stored as milliseconds (Parquet
+/// `TIMESTAMP(MILLIS)`, which every reader reads as a timestamp) and
+/// `Time32(Second)` likewise; other types as they are.
+fn stored_type(dt: &DataType) -> Option<DataType> {
+    match dt {
+        DataType::Timestamp(TimeUnit::Second, tz) => {
+            Some(DataType::Timestamp(TimeUnit::Millisecond, tz.clone()))
+        }
+        DataType::Time32(TimeUnit::Second) => Some(DataType::Time32(TimeUnit::Millisecond)),
+        _ => None,
+    }
+}
+
+/// `batch` with its seconds columns (`Timestamp(Second)`,
+/// `Time32(Second)`) converted to milliseconds: Parquet has no seconds
+/// unit, and a seconds column written as it is becomes a plain INT64 that
+/// other readers (DuckDB, polars, pyarrow without the Arrow schema) show
+/// as integers. ordo stores its row groups so; use it before writing a
+/// Parquet file of your own. A value too large for milliseconds (beyond
+/// about 292 million years) keeps its column in seconds.
+///
+/// ```
+/// # use std::sync::Arc;
+/// use ordo_store::arrow::array::{RecordBatch, TimestampSecondArray};
+/// use ordo_store::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+/// let ts = DataType::Timestamp(TimeUnit::Second, Some("UTC".into()));
+/// let schema = Arc::new(Schema::new(vec![Field::new("ts", ts, false)]));
+/// let batch = RecordBatch::try_new(schema, vec![Arc::new(TimestampSecondArray::from(vec![1]).with_timezone("UTC"))])?;
+/// let stored = ordo_store::parquet_compatible(&batch)?;
+/// assert_eq!(stored.schema().field(0).data_type(), &DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parquet_compatible(batch: &RecordBatch) -> Result<RecordBatch> {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| stored_type(f.data_type()).is_some())
+    {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        let converted = stored_type(field.data_type()).and_then(|to| {
+            let ms = match column.data_type() {
+                DataType::Timestamp(..) => column
+                    .as_primitive::<TimestampSecondType>()
+                    .try_unary::<_, Int64Type, _>(|s| s.checked_mul(1000).ok_or(()))
+                    .ok()
+                    .map(|a| Arc::new(a) as ArrayRef),
+                _ => column
+                    .as_primitive::<Time32SecondType>()
+                    .try_unary::<_, Int32Type, _>(|s| s.checked_mul(1000).ok_or(()))
+                    .ok()
+                    .map(|a| Arc::new(a) as ArrayRef),
+            }?;
+            let array = arrow::compute::cast(&ms, &to).ok()?;
+            Some((field.as_ref().clone().with_data_type(to), array))
+        });
+        let (f, c) = converted.unwrap_or_else(|| (field.as_ref().clone(), column.clone()));
+        fields.push(f);
+        columns.push(c);
+    }
+    let schema = Schema::new_with_metadata(fields, batch.schema().metadata().clone());
+    Ok(RecordBatch::try_new(Arc::new(schema), columns)?)
+}
+
+/// `batch` (decoded from a row-group file) with the columns' types of
+/// `schema` (same names and order): undoes [`parquet_compatible`].
+pub(crate) fn restore_types(
+    batch: RecordBatch,
+    schema: &SchemaRef,
+) -> std::result::Result<RecordBatch, ArrowError> {
+    if batch.schema_ref() == schema
+        || batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(schema.fields())
+            .all(|(a, b)| a.data_type() == b.data_type())
+    {
+        return RecordBatch::try_new(schema.clone(), batch.columns().to_vec());
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| {
+            if c.data_type() == f.data_type() {
+                Ok(c.clone())
+            } else {
+                arrow::compute::cast(c, f.data_type())
+            }
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(schema.clone(), columns)
+}
+
+/// Stored values of the file per value of the dataset's column: 1000 for
+/// a seconds column stored in milliseconds (see [`stored_type`]).
+fn unit_factor(meta: &ParquetMetaData, leaf: usize, dt: &DataType) -> i64 {
+    let millis = matches!(
+        meta.file_metadata().schema_descr().column(leaf).logical_type_ref(),
+        Some(parquet::basic::LogicalType::Timestamp(t))
+            if t.unit == parquet::basic::TimeUnit::MILLIS
+    );
+    if millis && matches!(dt, DataType::Timestamp(TimeUnit::Second, _)) {
+        1000
+    } else {
+        1
+    }
 }
 
 /// A [`ChunkReader`] over one file of a [`Storage`], with ranged reads.
@@ -118,6 +248,8 @@ impl ChunkReader for StorageReader {
 
 /// What to read from one row-group file.
 pub(crate) struct ReadSpec<'a> {
+    /// The dataset's schema, whose types the batches are given in.
+    pub schema: &'a SchemaRef,
     pub columns: Option<&'a [usize]>,
     pub batch_size: usize,
     /// Prune pages to those that may hold ordered values in `[lo, hi)`,
@@ -129,6 +261,7 @@ pub(crate) struct ReadSpec<'a> {
 /// Page pruning on the ordered column.
 pub(crate) struct PagePrune<'a> {
     pub column: &'a str,
+    pub data_type: &'a DataType,
     pub lo: Option<&'a OrderedValue>,
     pub hi: Option<&'a OrderedValue>,
 }
@@ -151,6 +284,7 @@ fn page_selection(meta: &ParquetMetaData, prune: &PagePrune<'_>) -> Option<RowSe
     let pages = meta.offset_index()?.first()?.get(leaf)?.page_locations();
     let index = meta.column_index()?.first()?.get(leaf)?;
     let kind = meta.file_metadata().schema_descr().column(leaf);
+    let factor = unit_factor(meta, leaf, prune.data_type);
     let unsigned = matches!(
         kind.logical_type_ref(),
         Some(parquet::basic::LogicalType::Integer(int)) if !int.is_signed
@@ -180,8 +314,10 @@ fn page_selection(meta: &ParquetMetaData, prune: &PagePrune<'_>) -> Option<RowSe
                 let v = *pick!(ix)?;
                 if unsigned {
                     OrderedValue::UInt(v as u64)
+                } else if max {
+                    OrderedValue::Int(v.div_euclid(factor) + i64::from(v.rem_euclid(factor) != 0))
                 } else {
-                    OrderedValue::Int(v)
+                    OrderedValue::Int(v.div_euclid(factor))
                 }
             }
             C::FLOAT(ix) => OrderedValue::Float((*pick!(ix)?).into()),
@@ -225,7 +361,7 @@ pub(crate) fn open(
     size: u64,
     version: u64,
     spec: ReadSpec<'_>,
-) -> Result<ParquetRecordBatchReader> {
+) -> Result<RowFileReader> {
     let full = storage.display_path(path);
     let reader = StorageReader::new(storage.clone(), path.to_owned(), size);
     let corrupt = |e: ParquetError| match &e {
@@ -264,7 +400,29 @@ pub(crate) fn open(
     if let Some(selection) = selection {
         builder = builder.with_row_selection(selection);
     }
-    builder.build().map_err(corrupt)
+    let schema = match spec.columns {
+        Some(cols) => Arc::new(spec.schema.project(cols)?),
+        None => spec.schema.clone(),
+    };
+    Ok(RowFileReader {
+        inner: builder.build().map_err(corrupt)?,
+        schema,
+    })
+}
+
+/// The batches of one row-group file, in the dataset's types.
+pub(crate) struct RowFileReader {
+    inner: ParquetRecordBatchReader,
+    schema: SchemaRef,
+}
+
+impl Iterator for RowFileReader {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = self.inner.next()?;
+        Some(batch.and_then(|b| restore_types(b, &self.schema)))
+    }
 }
 
 /// What the manifest says of a row-group file, checked by [`read_all`].
@@ -321,6 +479,7 @@ pub(crate) fn read_all(
         .and_then(|b| b.with_batch_size(usize::MAX).build())
         .map_err(|e| corrupt(e.to_string()))?;
     let batches = reader
+        .map(|b| b.and_then(|b| restore_types(b, schema)))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| corrupt(e.to_string()))?;
     arrow::compute::concat_batches(schema, &batches)

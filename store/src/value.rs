@@ -7,19 +7,28 @@ use std::fmt;
 
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::*;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{
+    DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, SecondsFormat, TimeZone, Utc,
+};
 
 use crate::error::{Error, Result};
 
-/// A value of an ordered column: a range bound, or a statistic.
+/// A value of an ordered column: a range bound, a statistic or a window
+/// bound of [`iter_intersections`](crate::Store::iter_intersections).
 ///
-/// Statistics ([`RowGroupStats`](crate::RowGroupStats)) hold the stored
-/// value: `Int` for signed integers, timestamps (in the column's unit) and
-/// dates (days for `Date32`, milliseconds for `Date64`), `UInt` for
-/// unsigned integers, `Float` and `Str`. Bounds may also be given as
-/// `chrono` times and dates; they are converted to the column's unit
-/// (a naive date-time is taken as UTC, the instant a time-zone-aware
-/// column stores).
+/// Values that ordo hands out are in the column's type: `Int` for signed
+/// integers, `UInt` for unsigned ones, `Float`, `Str`, `Timestamp` for
+/// timestamp columns (the instant, with the offset of the column's time
+/// zone at that instant, `+00:00` for a column without zone) and `Date`
+/// for date columns (a `Date64` value that is not a whole day, outside
+/// Arrow's rules, as the `Timestamp` it stores). A timestamp outside chrono's range (about 262,000
+/// years around 1970, reachable only by a seconds column) is given as the
+/// stored `Int`.
+///
+/// Bounds may be given as any variant the column compares with: `chrono`
+/// times and dates are converted to the column's unit (a naive date-time
+/// is taken as UTC, the instant a time-zone-aware column stores), and
+/// integers are taken in the column's unit.
 ///
 /// ```
 /// use ordo_store::OrderedValue;
@@ -27,14 +36,16 @@ use crate::error::{Error, Result};
 /// assert_eq!(OrderedValue::from(5i32), OrderedValue::Int(5));
 /// assert_eq!(OrderedValue::from("abc"), OrderedValue::Str("abc".into()));
 /// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
-/// assert_eq!(OrderedValue::from(t), OrderedValue::Timestamp(t));
+/// assert_eq!(OrderedValue::from(t), OrderedValue::Timestamp(t.fixed_offset()));
+/// assert_eq!(OrderedValue::from(t).to_string(), "2024-01-01T00:00:00Z");
 /// let d = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
 /// assert_eq!(OrderedValue::from(d), OrderedValue::Date(d));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum OrderedValue {
-    /// A signed integer, or a timestamp or date in its stored unit.
+    /// A signed integer (as a bound: also a timestamp or date in the
+    /// column's unit).
     Int(i64),
     /// An unsigned integer.
     UInt(u64),
@@ -42,8 +53,8 @@ pub enum OrderedValue {
     Float(f64),
     /// A string.
     Str(String),
-    /// An instant, converted to a timestamp column's unit.
-    Timestamp(DateTime<Utc>),
+    /// An instant, shown with its offset. Compared and equal by instant.
+    Timestamp(DateTime<FixedOffset>),
     /// A calendar date (midnight UTC against a timestamp column).
     Date(NaiveDate),
 }
@@ -78,7 +89,7 @@ impl fmt::Display for OrderedValue {
             Self::UInt(v) => write!(f, "{v}"),
             Self::Float(v) => write!(f, "{v}"),
             Self::Str(v) => write!(f, "{v:?}"),
-            Self::Timestamp(v) => write!(f, "{}", v.to_rfc3339()),
+            Self::Timestamp(v) => write!(f, "{}", v.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
             Self::Date(v) => write!(f, "{v}"),
         }
     }
@@ -109,12 +120,12 @@ impl From<String> for OrderedValue {
 }
 impl<Tz: TimeZone> From<DateTime<Tz>> for OrderedValue {
     fn from(v: DateTime<Tz>) -> Self {
-        Self::Timestamp(v.with_timezone(&Utc))
+        Self::Timestamp(v.fixed_offset())
     }
 }
 impl From<NaiveDateTime> for OrderedValue {
     fn from(v: NaiveDateTime) -> Self {
-        Self::Timestamp(v.and_utc())
+        Self::Timestamp(v.and_utc().fixed_offset())
     }
 }
 impl From<NaiveDate> for OrderedValue {
@@ -142,6 +153,50 @@ pub(crate) fn kind_of(dt: &DataType) -> Option<Kind> {
         Utf8 | LargeUtf8 | Utf8View => Kind::Str,
         _ => return None,
     })
+}
+
+/// The value in `dt`'s type of `stored`, a value as the column stores it
+/// (see [`OrderedValue`]): timestamps become instants with the offset of
+/// the column's zone, dates become dates; other values are unchanged.
+pub(crate) fn typed(stored: &OrderedValue, dt: &DataType) -> OrderedValue {
+    let OrderedValue::Int(v) = *stored else {
+        return stored.clone();
+    };
+    let day_ms = 86_400_000;
+    let converted = match dt {
+        DataType::Timestamp(_, zone) => {
+            let nanos = i128::from(v) * nanos_per_unit(dt);
+            let secs = i64::try_from(nanos.div_euclid(1_000_000_000)).ok();
+            let sub = nanos.rem_euclid(1_000_000_000) as u32;
+            secs.and_then(|s| DateTime::<Utc>::from_timestamp(s, sub))
+                .map(|utc| OrderedValue::Timestamp(in_zone(utc, zone.as_deref())))
+        }
+        DataType::Date32 => date_from_days(v),
+        // Date64 holds whole days by Arrow's rules; another value is
+        // given as the instant it stores rather than rounded.
+        DataType::Date64 if v.rem_euclid(day_ms) == 0 => date_from_days(v.div_euclid(day_ms)),
+        DataType::Date64 => DateTime::<Utc>::from_timestamp_millis(v)
+            .map(|t| OrderedValue::Timestamp(t.fixed_offset())),
+        _ => None,
+    };
+    converted.unwrap_or_else(|| stored.clone())
+}
+
+/// `utc` with the offset of `zone` (an IANA name or `+01:00`) at that
+/// instant; UTC when there is no zone or it cannot be parsed.
+fn in_zone(utc: DateTime<Utc>, zone: Option<&str>) -> DateTime<FixedOffset> {
+    let offset = zone
+        .and_then(|z| z.parse::<arrow::array::timezone::Tz>().ok())
+        .map_or(Utc.fix(), |tz| {
+            tz.offset_from_utc_datetime(&utc.naive_utc()).fix()
+        });
+    utc.with_timezone(&offset)
+}
+
+fn date_from_days(days: i64) -> Option<OrderedValue> {
+    NaiveDate::default()
+        .checked_add_signed(chrono::TimeDelta::try_days(days)?)
+        .map(OrderedValue::Date)
 }
 
 /// Total order on stored values of one kind (NaN never occurs).
@@ -251,8 +306,8 @@ pub(crate) fn check_ordered(array: &ArrayRef, column: &str) -> Result<()> {
         Some(row) => Err(Error::Unsorted {
             column: column.to_owned(),
             row,
-            previous: value_at(array.as_ref(), row - 1).to_string(),
-            value: value_at(array.as_ref(), row).to_string(),
+            previous: typed(&value_at(array.as_ref(), row - 1), array.data_type()).to_string(),
+            value: typed(&value_at(array.as_ref(), row), array.data_type()).to_string(),
         }),
     }
 }

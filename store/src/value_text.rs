@@ -2,7 +2,7 @@
 //! by the type of the column they will be compared with.
 
 use arrow::datatypes::DataType;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
 use crate::error::{Error, Result};
 use crate::value::OrderedValue;
@@ -67,7 +67,7 @@ fn parse_time(s: &str) -> Option<OrderedValue> {
         return Some(OrderedValue::Int(i));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(OrderedValue::Timestamp(t.with_timezone(&Utc)));
+        return Some(OrderedValue::Timestamp(t));
     }
     for format in [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -75,7 +75,7 @@ fn parse_time(s: &str) -> Option<OrderedValue> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
-            return Some(OrderedValue::Timestamp(t.and_utc()));
+            return Some(OrderedValue::Timestamp(t.and_utc().fixed_offset()));
         }
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
@@ -86,7 +86,7 @@ fn parse_time(s: &str) -> Option<OrderedValue> {
 #[cfg(test)]
 mod tests {
     use arrow::datatypes::TimeUnit;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     use super::*;
 
@@ -115,7 +115,7 @@ mod tests {
         ] {
             assert_eq!(
                 p(text, &ts).unwrap(),
-                OrderedValue::Timestamp(noon),
+                OrderedValue::Timestamp(noon.fixed_offset()),
                 "{text}"
             );
         }

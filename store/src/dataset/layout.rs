@@ -113,12 +113,14 @@ impl<'a> Layout<'a> {
     /// Merges new rows (sorted, deduplicated among themselves) into the
     /// layout: the existing groups they overlap are read, merged with them
     /// (existing rows first on ties), deduplicated on `dedup_key` and cut
-    /// again. Returns the range of the new groups.
+    /// again. Returns the range of the new groups, or `None` when the
+    /// merged rows equal the existing ones (every new row a duplicate
+    /// equal to the row it replaces): the layout is then left as it was.
     pub(crate) fn merge(
         &mut self,
         data: &RecordBatch,
         dedup_key: Option<&[usize]>,
-    ) -> Result<Range<usize>> {
+    ) -> Result<Option<Range<usize>>> {
         let col = data.column(self.idx).as_ref();
         let (new_min, new_max) = (value_at(col, 0), value_at(col, col.len() - 1));
         let bounds: Vec<_> = self
@@ -134,14 +136,20 @@ impl<'a> Layout<'a> {
         let merged = if overlap.is_empty() {
             data.clone()
         } else {
+            let (groups, rows) = (self.groups_rewritten, self.rows_rewritten);
             let existing = self.materialize(overlap.clone())?;
             let merged = merge_sorted(&existing, data, self.idx)?;
-            match dedup_key {
-                Some(key) => dedup::keep_last(&merged, self.idx, key)?,
-                None => merged,
+            let Some(key) = dedup_key else {
+                return Ok(Some(self.replace(overlap, &merged)));
+            };
+            let merged = dedup::keep_last(&merged, self.idx, key)?;
+            if merged == existing {
+                (self.groups_rewritten, self.rows_rewritten) = (groups, rows);
+                return Ok(None);
             }
+            merged
         };
-        Ok(self.replace(overlap, &merged))
+        Ok(Some(self.replace(overlap, &merged)))
     }
 
     /// Applies the coalescing policy around `touched` until it picks
@@ -208,6 +216,26 @@ impl<'a> Layout<'a> {
             carry = Some(joined.slice(last.start, last.len()));
         }
         out.extend(carry.map(Slot::New));
+        // The same cut as before (rows keep their order): nothing changes.
+        let same_cut = out.len() == range.len()
+            && out
+                .iter()
+                .zip(&self.slots[range.clone()])
+                .all(|(new, old)| {
+                    matches!((new, old), (Slot::New(b), Slot::Keep(i))
+                    if Some(b.num_rows() as u64) == self.snapshot.map(|s| s.stats[*i].num_rows))
+                });
+        if same_cut {
+            self.groups_rewritten -= range.len();
+            self.rows_rewritten -= out
+                .iter()
+                .map(|s| match s {
+                    Slot::New(b) => b.num_rows() as u64,
+                    Slot::Keep(_) => 0,
+                })
+                .sum::<u64>();
+            return Ok(());
+        }
         self.slots.splice(range, out);
         Ok(())
     }

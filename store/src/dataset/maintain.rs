@@ -79,9 +79,9 @@ impl OrderedParquetDataset {
 
     /// Garbage collection; the caller holds the lock.
     ///
-    /// Versions are kept when among the last `n`, or younger than `t` by
-    /// their recorded creation time; versions are created in time order,
-    /// so the collected ones are a prefix. Every data file is named after
+    /// Versions are kept when among the last `n`, or replaced less than `t`
+    /// ago (by the recorded creation time of the next version); versions
+    /// are created in time order, so the collected ones are a prefix. Every data file is named after
     /// the version that wrote it, a commit lists every file it wrote, and a
     /// file once dropped is never listed again. So a file tagged `v` is
     /// garbage when `v` is newer than the latest version (a crashed
@@ -98,18 +98,20 @@ impl OrderedParquetDataset {
         let keep_from = versions.len().saturating_sub(retention.versions());
         let now = super::write::now_ms();
         let young_ms = i64::try_from(retention.younger_than().as_millis()).unwrap_or(i64::MAX);
-        // Collectable versions form a prefix of the candidates (the ones
-        // before the last `n`): binary-search its end, reading O(log n)
-        // manifests. A missing manifest counts as old.
-        let is_old = |v: u64| -> Result<bool> {
+        // A version's age counts from its replacement: the creation of the
+        // next version. Ages so decrease along `versions`, and collectable
+        // versions form a prefix of the candidates (the ones before the
+        // last `n`, each of which has a successor): binary-search its end,
+        // reading O(log n) manifests. A missing manifest counts as old.
+        let is_old = |i: usize| -> Result<bool> {
             Ok(self
-                .load_manifest(v)?
+                .load_manifest(versions[i + 1])?
                 .is_none_or(|m| now.saturating_sub(m.created_at_ms) >= young_ms))
         };
         let (mut lo, mut hi) = (0, keep_from);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if is_old(versions[mid])? {
+            if is_old(mid)? {
                 lo = mid + 1;
             } else {
                 hi = mid;

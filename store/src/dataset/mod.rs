@@ -20,13 +20,33 @@ use arrow::datatypes::SchemaRef;
 use crate::error::{Error, Result};
 use crate::manifest::{self, DecodeError, MANIFEST_DIR, Manifest};
 use crate::storage::{LocalStorage, Storage, join};
-use crate::value::OrderedValue;
+use crate::value::{OrderedValue, typed};
 
 pub use maintain::{GcReport, Violation};
 pub use read::{ReadOptions, Scan};
 pub use write::WriteReport;
 
-/// Statistics of one row group, as recorded in the manifest.
+/// Statistics of one row group, as recorded in the manifest, with the
+/// ordered column's extremes in its type (see [`OrderedValue`]).
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use ordo_store::arrow::array::{RecordBatch, TimestampSecondArray};
+/// # use ordo_store::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+/// use ordo_store::{OrderedParquetDataset, WriteOptions};
+/// let dir = tempfile::tempdir()?;
+/// let ts = DataType::Timestamp(TimeUnit::Second, Some("Europe/Berlin".into()));
+/// let schema = Arc::new(Schema::new(vec![Field::new("ts", ts, false)]));
+/// let times = TimestampSecondArray::from(vec![1_704_067_200, 1_704_070_800])
+///     .with_timezone("Europe/Berlin");
+/// let batch = RecordBatch::try_new(schema, vec![Arc::new(times)])?;
+/// let ds = OrderedParquetDataset::open(dir.path())?;
+/// ds.write(&batch, &WriteOptions::new("ts"))?;
+/// let stats = &ds.row_group_stats()[0];
+/// assert_eq!(stats.min.to_string(), "2024-01-01T01:00:00+01:00");
+/// assert_eq!(stats.to_string(), format!("{}: 2 rows, 2024-01-01T01:00:00+01:00 .. 2024-01-01T02:00:00+01:00", stats.file));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowGroupStats {
     /// The Parquet file holding the row group, relative to the dataset.
@@ -39,6 +59,28 @@ pub struct RowGroupStats {
     pub max: OrderedValue,
     /// File size in bytes.
     pub size_bytes: u64,
+}
+
+impl std::fmt::Display for RowGroupStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} rows, {} .. {}",
+            self.file, self.num_rows, self.min, self.max
+        )
+    }
+}
+
+impl RowGroupStats {
+    /// These statistics with the extremes in the type `dt` of the ordered
+    /// column instead of their stored form.
+    fn typed(&self, dt: &arrow::datatypes::DataType) -> Self {
+        Self {
+            min: typed(&self.min, dt),
+            max: typed(&self.max, dt),
+            ..self.clone()
+        }
+    }
 }
 
 /// One committed version, decoded.
@@ -202,6 +244,15 @@ impl OrderedParquetDataset {
 
     /// Statistics of each row group, in order.
     pub fn row_group_stats(&self) -> Vec<RowGroupStats> {
+        self.snapshot().map_or_else(Vec::new, |s| {
+            let dt = s.schema.field(s.ordered_index()).data_type().clone();
+            s.stats.iter().map(|r| r.typed(&dt)).collect()
+        })
+    }
+
+    /// Statistics of each row group with the extremes as stored (what
+    /// ranges and intersections compare).
+    pub(crate) fn stored_stats(&self) -> Vec<RowGroupStats> {
         self.snapshot().map_or_else(Vec::new, |s| s.stats.clone())
     }
 
@@ -248,10 +299,14 @@ impl OrderedParquetDataset {
 
     fn list_versions(&self) -> Result<Vec<u64>> {
         let dir = self.file_path(MANIFEST_DIR);
-        let names = self
-            .storage
-            .list(&dir)
-            .map_err(self.io_error(MANIFEST_DIR))?;
+        let names = self.storage.list(&dir).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotADirectory {
+                // The dataset path (or a directory above it) is a file.
+                Error::NotADirectory { path: self.path() }
+            } else {
+                self.io_error(MANIFEST_DIR)(e)
+            }
+        })?;
         let mut versions: Vec<u64> = names
             .iter()
             .filter_map(|n| manifest::parse_manifest_name(n))

@@ -7,12 +7,11 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use rayon::prelude::*;
 
 use super::{OrderedParquetDataset, Snapshot};
 use crate::error::{Error, Result};
-use crate::rowfile::{self, PagePrune, ReadSpec};
+use crate::rowfile::{self, PagePrune, ReadSpec, RowFileReader};
 use crate::storage::Storage;
 use crate::value::{OrderedValue, bound_to_stored, cmp_values, partition_point};
 
@@ -173,7 +172,7 @@ impl Plan {
         i: usize,
         partial: bool,
         batch_size: usize,
-    ) -> Result<(ParquetRecordBatchReader, Option<usize>)> {
+    ) -> Result<(RowFileReader, Option<usize>)> {
         let rg = &self.snapshot.stats[i];
         let ordered = self.snapshot.ordered_index();
         let mut cols = self.projection.clone();
@@ -195,10 +194,12 @@ impl Plan {
             rg.size_bytes,
             self.snapshot.manifest.version,
             ReadSpec {
+                schema: &self.snapshot.schema,
                 columns: Some(&cols),
                 batch_size,
                 prune: partial.then(|| PagePrune {
                     column: &self.snapshot.manifest.ordered_on,
+                    data_type: self.snapshot.schema.field(ordered).data_type(),
                     lo: self.lo.as_ref(),
                     hi: self.hi.as_ref(),
                 }),
@@ -440,7 +441,7 @@ pub struct Scan {
     plan: Plan,
     pending: VecDeque<(usize, bool)>,
     batch_size: usize,
-    current: Option<(ParquetRecordBatchReader, Option<usize>, usize)>,
+    current: Option<(RowFileReader, Option<usize>, usize)>,
 }
 
 impl Scan {
@@ -547,7 +548,7 @@ mod tests {
     fn tail_and_head_read_only_the_row_groups_they_need() {
         let dir = tempfile::tempdir().unwrap();
         let (ds, batch) = dataset(dir.path());
-        let stats = ds.row_group_stats();
+        let stats = ds.stored_stats();
         // Groups a tail of 15 rows does not need can be gone.
         for rg in &stats[..8] {
             std::fs::remove_file(dir.path().join(&rg.file)).unwrap();

@@ -269,9 +269,12 @@ impl OrderedParquetDataset {
                 let touched = if data.num_rows() > 0 {
                     layout.merge(data, dedup_key.as_deref())?
                 } else {
-                    0..0
+                    Some(0..0)
                 };
-                layout.coalesce(touched, &options.coalesce)?;
+                // Rows that change nothing leave the layout as it is.
+                if let Some(touched) = touched {
+                    layout.coalesce(touched, &options.coalesce)?;
+                }
             }
             Mode::Compact(groups) => layout.recut(groups)?,
         }

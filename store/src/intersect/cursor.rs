@@ -58,7 +58,7 @@ impl<K> Cursor<K> {
         n_prev: usize,
         empty: bool,
     ) -> Self {
-        let stats = ds.row_group_stats();
+        let stats = ds.stored_stats();
         let schema = ds.schema().expect("a dataset with a version");
         let column = ds.ordered_on().expect("a dataset with a version");
         let ordered = schema.index_of(&column).expect("the ordered column exists");

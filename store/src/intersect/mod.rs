@@ -18,7 +18,7 @@ use crate::dataset::OrderedParquetDataset;
 use crate::error::{Error, Result};
 use crate::keys::TopLevel;
 use crate::store::Store;
-use crate::value::{OrderedValue, bound_to_stored, cmp_values};
+use crate::value::{OrderedValue, bound_to_stored, cmp_values, typed};
 
 /// The iterator of [`Store::iter_intersections`]: yields
 /// `Result<`[`Step`]`>`; the first error ends it.
@@ -98,6 +98,8 @@ pub struct Intersections<K> {
     /// The window bounds, sorted, not yet used.
     bounds: std::iter::Peekable<std::vec::IntoIter<OrderedValue>>,
     end_excl: Option<OrderedValue>,
+    /// The ordered column's type, in which steps give their bounds.
+    ordered_type: DataType,
     /// The cursor of every row-group load, in the order steps need them.
     schedule: Vec<usize>,
     /// Loads started (ahead) and loads installed, counted in `schedule`.
@@ -170,7 +172,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
         };
         let datasets = self.open_all(keys)?;
         if keys.is_empty() {
-            return Ok(Intersections::new(Vec::new(), None, 0));
+            return Ok(Intersections::new(Vec::new(), None, 0, DataType::Null));
         }
         let (column, dt) = same_ordered_column(keys, &datasets)?;
         let to_stored = |b: &Option<OrderedValue>| {
@@ -198,7 +200,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
             .zip(n_prev)
             .map(|((key, ds), n)| Cursor::new(key, ds, lo.clone(), hi.clone(), n, empty))
             .collect();
-        Ok(Intersections::new(cursors, hi, prefetch))
+        Ok(Intersections::new(cursors, hi, prefetch, dt))
     }
 
     /// Opens the dataset of every key, all or an error naming every
@@ -279,7 +281,12 @@ fn key_name<K: TopLevel>(key: &K) -> String {
 impl<K> Intersections<K> {
     /// The iterator over `cursors`, windows ending at `end_excl` at last,
     /// decoding up to `prefetch` row groups ahead.
-    fn new(cursors: Vec<Cursor<K>>, end_excl: Option<OrderedValue>, prefetch: usize) -> Self {
+    fn new(
+        cursors: Vec<Cursor<K>>,
+        end_excl: Option<OrderedValue>,
+        prefetch: usize,
+        ordered_type: DataType,
+    ) -> Self {
         // Each row group loads in the window starting at its clipped start:
         // sorting the starts gives both the bounds and the load order
         // (cursors in key order within one window, as `step` loads them).
@@ -296,6 +303,7 @@ impl<K> Intersections<K> {
             cursors,
             bounds: bounds.into_iter().peekable(),
             end_excl,
+            ordered_type,
             schedule,
             issued: 0,
             consumed: 0,
@@ -366,9 +374,9 @@ impl<K: Clone> Intersections<K> {
                 chunks.push((c.key.clone(), c.with_prev(chunk)?));
             }
         }
-        Ok((!chunks.is_empty()).then_some(Step {
-            start,
-            end_excl: end,
+        Ok((!chunks.is_empty()).then(|| Step {
+            start: typed(&start, &self.ordered_type),
+            end_excl: end.map(|e| typed(&e, &self.ordered_type)),
             chunks,
         }))
     }

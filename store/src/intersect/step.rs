@@ -176,8 +176,9 @@ pub struct Step<K> {
 }
 
 impl<K: PartialEq> Step<K> {
-    /// The window's first ordered value, in the column's stored form
-    /// (timestamps and dates as integers in the column's unit).
+    /// The window's first ordered value, in the column's type (timestamps
+    /// as instants in the column's zone, dates as dates: see
+    /// [`OrderedValue`]).
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -205,7 +206,7 @@ impl<K: PartialEq> Step<K> {
         &self.start
     }
 
-    /// The window's end (excluded), in stored form; `None` for the last
+    /// The window's end (excluded), in the column's type; `None` for the last
     /// window of an iteration without `end_excl`.
     ///
     /// ```
@@ -379,5 +380,44 @@ impl<K: PartialEq> Step<K> {
     /// ```
     pub fn into_chunks(self) -> Vec<(K, RecordBatch)> {
         self.chunks
+    }
+}
+
+/// The window and the rows of each key in it: `[start, end): key (n rows), ...`
+/// (`[start, ..)` for a last window without end), values in the ordered
+/// column's type.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use ordo::arrow::array::{Int64Array, RecordBatch};
+/// # use ordo::arrow::datatypes::{DataType, Field, Schema};
+/// # use ordo::{IntersectOptions, RowGroupTarget, Store, TopLevel, WriteOptions};
+/// # #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, TopLevel)]
+/// # struct Key { name: String }
+/// # let dir = tempfile::tempdir()?;
+/// # let store = Store::<Key>::open(dir.path())?;
+/// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+/// # let (a, b) = (Key { name: "a".into() }, Key { name: "b".into() });
+/// # let opts = WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(2));
+/// # for (key, ts) in [(&a, vec![1, 2, 5, 6]), (&b, vec![3, 4])] {
+/// #     let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(ts))])?;
+/// #     store.get(key)?.write(&batch, &opts)?;
+/// # }
+/// let steps: Vec<_> = store.iter_intersections(&[a, b], IntersectOptions::new())?.collect::<Result<_, _>>()?;
+/// assert_eq!(steps[0].to_string(), "[1, 3): a (2 rows)");
+/// assert_eq!(steps[2].to_string(), "[5, ..): a (2 rows)");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl<K: std::fmt::Display> std::fmt::Display for Step<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.end_excl {
+            Some(end) => write!(f, "[{}, {end}):", self.start)?,
+            None => write!(f, "[{}, ..):", self.start)?,
+        }
+        for (i, (key, rows)) in self.chunks.iter().enumerate() {
+            let sep = if i == 0 { " " } else { ", " };
+            write!(f, "{sep}{key} ({} rows)", rows.num_rows())?;
+        }
+        Ok(())
     }
 }

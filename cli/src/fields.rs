@@ -103,11 +103,11 @@ fn ls(keydir: &std::path::Path, as_json: bool) -> Result<ExitCode> {
     }
     if as_json {
         let list = fields.iter().map(describe).collect::<Result<Vec<_>>>()?;
-        println!("{}", Value::Array(list));
+        outln!("{}", Value::Array(list))?;
         return Ok(ExitCode::SUCCESS);
     }
     if fields.is_empty() {
-        println!("no field array in {}", keydir.display());
+        outln!("no field array in {}", keydir.display())?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut rows = Vec::new();
@@ -124,27 +124,27 @@ fn ls(keydir: &std::path::Path, as_json: bool) -> Result<ExitCode> {
         ]);
     }
     let header = ["field", "type", "frame_shape", "frames", "first", "last"];
-    table::print("", &header, &rows, &[0, 1, 2, 4, 5]);
+    table::print("", &header, &rows, &[0, 1, 2, 4, 5])?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `ordo fields info`.
 fn info(field: &FieldArray, as_json: bool) -> Result<ExitCode> {
     if as_json {
-        println!("{}", describe(field)?);
+        outln!("{}", describe(field)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let times = field.times()?;
     let unit = field.time_unit();
-    println!("field:       {}", field.name());
-    println!("path:        {}", field.path().display());
-    println!("type:        {}", field.element_type().zarr_name());
-    println!("frame shape: {:?}", field.frame_shape());
-    println!("time unit:   {unit:?}");
-    println!("frames:      {}", times.len());
+    outln!("field:       {}", field.name())?;
+    outln!("path:        {}", field.path().display())?;
+    outln!("type:        {}", field.element_type().zarr_name())?;
+    outln!("frame shape: {:?}", field.frame_shape())?;
+    outln!("time unit:   {unit:?}")?;
+    outln!("frames:      {}", times.len())?;
     if let (Some(&first), Some(&last)) = (times.first(), times.last()) {
-        println!("first time:  {first} ({})", time_text(first, unit));
-        println!("last time:   {last} ({})", time_text(last, unit));
+        outln!("first time:  {first} ({})", time_text(first, unit))?;
+        outln!("last time:   {last} ({})", time_text(last, unit))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -162,10 +162,10 @@ fn cat(field: &FieldArray, frame: i64, stats: bool) -> Result<ExitCode> {
         .into());
     }
     let t = times[i as usize];
-    println!("field: {}", field.name());
-    println!("frame: {i} of {len}");
-    println!("time:  {t} ({})", time_text(t, field.time_unit()));
-    println!("shape: {:?}", field.frame_shape());
+    outln!("field: {}", field.name())?;
+    outln!("frame: {i} of {len}")?;
+    outln!("time:  {t} ({})", time_text(t, field.time_unit()))?;
+    outln!("shape: {:?}", field.frame_shape())?;
     let i = i as u64;
     macro_rules! show {
         ($($e:ident => $t:ty),*) => {
@@ -196,23 +196,25 @@ fn render<T: Copy + Display>(a: &ArrayD<T>, to_f64: fn(T) -> f64, stats: bool) -
             min = min.min(x);
             max = max.max(x);
         }
-        println!("count: {}", a.len());
-        println!("nan:   {nan}");
+        outln!("count: {}", a.len())?;
+        outln!("nan:   {nan}")?;
         if n > 0 {
-            println!("min:   {min}");
-            println!("max:   {max}");
-            println!("mean:  {}", sum / n as f64);
+            outln!("min:   {min}")?;
+            outln!("max:   {max}")?;
+            outln!("mean:  {}", sum / n as f64)?;
         }
         return Ok(());
     }
-    println!("values:");
+    outln!("values:")?;
     if a.ndim() == 0 {
-        a.iter().for_each(|v| println!("{v}"));
+        for v in a {
+            outln!("{v}")?;
+        }
         return Ok(());
     }
     for lane in a.lanes(Axis(a.ndim() - 1)) {
         let cells: Vec<String> = lane.iter().map(ToString::to_string).collect();
-        println!("{}", cells.join(" "));
+        outln!("{}", cells.join(" "))?;
     }
     Ok(())
 }

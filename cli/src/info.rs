@@ -66,26 +66,26 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
                 "bytes": rg.size_bytes,
             })).collect::<Vec<_>>(),
         });
-        println!("{info}");
+        outln!("{info}")?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("dataset:    {}", ds.path().display());
-    println!("version:    {}", ds.version().unwrap_or(0));
-    println!("ordered on: {}", ds.ordered_on().unwrap_or_default());
-    println!("rows:       {}", ds.num_rows());
-    println!("schema:");
+    outln!("dataset:    {}", ds.path().display())?;
+    outln!("version:    {}", ds.version().unwrap_or(0))?;
+    outln!("ordered on: {}", ds.ordered_on().unwrap_or_default())?;
+    outln!("rows:       {}", ds.num_rows())?;
+    outln!("schema:")?;
     for f in schema.fields() {
         let null = if f.is_nullable() { "" } else { " not null" };
-        println!("  {}: {}{null}", f.name(), f.data_type());
+        outln!("  {}: {}{null}", f.name(), f.data_type())?;
     }
-    println!(
+    outln!(
         "metadata:{}",
         if metadata.is_empty() { " none" } else { "" }
-    );
+    )?;
     for (k, v) in &metadata {
-        println!("  {k} = {v}");
+        outln!("  {k} = {v}")?;
     }
-    println!("row groups: {}", stats.len());
+    outln!("row groups: {}", stats.len())?;
     let rows: Vec<Vec<String>> = stats
         .iter()
         .enumerate()
@@ -106,7 +106,7 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
         &["#", "rows", "min", "max", "bytes", "file"],
         &rows,
         &[5],
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,7 +118,7 @@ pub fn versions(args: VersionsArgs) -> Result<ExitCode> {
         return Err(format!("no dataset at {}", args.dataset.display()).into());
     }
     let current = ds.version();
-    println!("version  rows  row_groups");
+    outln!("version  rows  row_groups")?;
     for v in versions {
         let at = ds.at_version(v)?;
         let mark = if Some(v) == current {
@@ -131,11 +131,11 @@ pub fn versions(args: VersionsArgs) -> Result<ExitCode> {
         } else {
             ""
         };
-        println!(
+        outln!(
             "{v}  {}  {}{mark}{removed}",
             at.num_rows(),
             at.num_row_groups()
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

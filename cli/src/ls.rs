@@ -115,11 +115,11 @@ pub fn ls(args: LsArgs) -> Result<ExitCode> {
     if args.json {
         let mut list: Vec<Value> = found.iter().map(Summary::json).collect();
         list.extend(broken.iter().map(|(p, e)| json!({"path": p, "error": e})));
-        println!("{}", Value::Array(list));
+        outln!("{}", Value::Array(list))?;
         return result;
     }
     if found.is_empty() && broken.is_empty() {
-        println!("no dataset under {}", args.root.display());
+        outln!("no dataset under {}", args.root.display())?;
         return result;
     }
     let header = [
@@ -134,10 +134,10 @@ pub fn ls(args: LsArgs) -> Result<ExitCode> {
     ];
     let rows: Vec<Vec<String>> = found.iter().map(Summary::row).collect();
     if !rows.is_empty() {
-        table::print("", &header, &rows, &[0, 2, 5, 6]);
+        table::print("", &header, &rows, &[0, 2, 5, 6])?;
     }
     for (path, e) in &broken {
-        println!("{path}: {e}");
+        outln!("{path}: {e}")?;
     }
     result
 }
@@ -165,20 +165,21 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
             Ok((violations, _)) => violations.iter().map(ToString::to_string).collect(),
             Err(e) => vec![e.to_string()],
         };
-        bar.suspend(|| {
+        bar.suspend(|| -> std::io::Result<()> {
             if problems.is_empty() {
-                println!("{}: ok", path.display());
+                outln!("{}: ok", path.display())?;
             }
             for p in &problems {
-                println!("{}: {p}", path.display());
+                outln!("{}: {p}", path.display())?;
             }
-        });
+            Ok(())
+        })?;
         failed += usize::from(!problems.is_empty());
         bar.inc(1);
     }
     bar.finish_and_clear();
     if failed == 0 {
-        println!("ok: {} dataset(s)", dirs.len());
+        outln!("ok: {} dataset(s)", dirs.len())?;
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
@@ -195,15 +196,15 @@ fn verify_one(path: &Path) -> Result<ExitCode> {
     let ds = open_existing(path)?;
     let violations = ds.verify()?;
     for v in &violations {
-        println!("{v}");
+        outln!("{v}")?;
     }
     if violations.is_empty() {
-        println!(
+        outln!(
             "ok: version {}, {} rows in {} row groups",
             ds.version().unwrap_or(0),
             ds.num_rows(),
             ds.num_row_groups()
-        );
+        )?;
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(

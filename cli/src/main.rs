@@ -4,7 +4,21 @@
 //! [`ordo::fields::FieldArray`]: each command parses
 //! its arguments, calls the library and prints the result. Exit codes: 0 on
 //! success, 2 on usage errors (clap's), 1 on any other error, reported as a
-//! single `error: ...` line on stderr.
+//! single `error: ...` line on stderr. Everything printed on standard output
+//! goes through [`outln!`]: a reader that went away (`ordo ls | head -1`)
+//! ends the command quietly with code 0.
+
+/// Prints a line on standard output, returning its `io::Result`: call
+/// it with `?` so that a closed pipe ends the command (quietly, see
+/// [`main`]) instead of panicking as `println!` does.
+macro_rules! outln {
+    () => {
+        $crate::print_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::print_line(format_args!($($arg)*))
+    };
+}
 
 mod fields;
 mod info;
@@ -17,6 +31,7 @@ mod schema;
 mod table;
 mod write;
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -85,8 +100,15 @@ fn main() -> ExitCode {
         Command::Meta(args) => maintain::meta(args),
         Command::Fields(args) => fields::run(args),
     };
+    let result = result.and_then(|code| {
+        std::io::stdout().flush()?;
+        Ok(code)
+    });
     match result {
         Ok(code) => code,
+        // The reader of standard output went away: nobody is left to
+        // read more, which is not a failure (`ordo versions ds | head -1`).
+        Err(e) if is_broken_pipe(&*e) => ExitCode::SUCCESS,
         Err(e) => {
             let message = e.to_string();
             let line: Vec<&str> = message.split_whitespace().collect();
@@ -94,6 +116,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes `args` and a newline on standard output.
+fn print_line(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)?;
+    out.write_all(b"\n")
+}
+
+/// Whether `e` is a write into a closed pipe.
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// Opens the dataset at `path` for reading: an error when the path holds

@@ -83,11 +83,11 @@ pub fn gc(args: GcArgs) -> Result<ExitCode> {
     }
     let timeout = args.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT);
     let report = ds.gc_with_timeout(&retention, timeout)?;
-    println!(
+    outln!(
         "deleted {} version(s) and {} file(s)",
         report.versions_deleted.len(),
         report.files_deleted.len()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -98,21 +98,22 @@ fn options_for(ds: &ordo::OrderedParquetDataset) -> Result<WriteOptions> {
 }
 
 /// Prints what a commit did.
-fn print_report(report: &WriteReport) {
-    if report.committed {
-        println!(
+fn print_report(report: &WriteReport) -> std::io::Result<()> {
+    let printed = if report.committed {
+        outln!(
             "version {}: {} rows in {} new row groups ({} row groups rewritten)",
             report.version,
             report.rows_written,
             report.row_groups_written,
             report.row_groups_rewritten
-        );
+        )
     } else {
-        println!("version {}: nothing changed", report.version);
-    }
+        outln!("version {}: nothing changed", report.version)
+    };
     if let Some(e) = &report.gc_error {
         eprintln!("warning: garbage collection after the commit failed: {e}");
     }
+    printed
 }
 
 /// Runs `ordo compact`.
@@ -132,7 +133,7 @@ pub fn compact(args: CompactArgs) -> Result<ExitCode> {
     ));
     let report = ds.compact(&opts);
     spinner.finish_and_clear();
-    print_report(&report?);
+    print_report(&report?)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -143,7 +144,7 @@ pub fn meta(args: MetaArgs) -> Result<ExitCode> {
     let changes: Vec<(String, Option<String>)> = match args.action {
         None => {
             for (k, v) in &metadata {
-                println!("{k}={v}");
+                outln!("{k}={v}")?;
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -151,7 +152,7 @@ pub fn meta(args: MetaArgs) -> Result<ExitCode> {
             let value = metadata
                 .get(&key)
                 .ok_or_else(|| format!("no metadata key {key:?}"))?;
-            println!("{value}");
+            outln!("{value}")?;
             return Ok(ExitCode::SUCCESS);
         }
         Some(MetaAction::Set { entries }) => {
@@ -161,6 +162,6 @@ pub fn meta(args: MetaArgs) -> Result<ExitCode> {
     };
     let schema = ds.schema().ok_or("the dataset is empty")?;
     let opts = options_for(&ds)?.key_value_metadata(changes);
-    print_report(&ds.write(&RecordBatch::new_empty(schema), &opts)?);
+    print_report(&ds.write(&RecordBatch::new_empty(schema), &opts)?)?;
     Ok(ExitCode::SUCCESS)
 }

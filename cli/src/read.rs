@@ -134,8 +134,8 @@ fn output(path: Option<&std::path::Path>, format: Format) -> Result<Box<dyn Writ
     Ok(Box::new(out))
 }
 
-/// Prints `batches` to `out`; a reader that went away (`ordo cat | head`)
-/// ends the output quietly.
+/// Prints `batches` to `out`. A reader that went away (`ordo cat | head`)
+/// gives a `BrokenPipe` I/O error, which ends the command quietly.
 fn emit(
     schema: SchemaRef,
     batches: impl Iterator<Item = ordo::Result<RecordBatch>>,
@@ -148,7 +148,9 @@ fn emit(
         broken: broken_pipe.clone(),
     });
     match print(schema, batches, out, format) {
-        Err(_) if broken_pipe.load(Ordering::Relaxed) => Ok(ExitCode::SUCCESS),
+        Err(_) if broken_pipe.load(Ordering::Relaxed) => {
+            Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into())
+        }
         Err(e) => Err(e),
         Ok(()) => Ok(ExitCode::SUCCESS),
     }

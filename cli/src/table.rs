@@ -4,7 +4,12 @@
 /// Prints `rows` under `header`, indented by `indent`. Columns whose index
 /// is in `left` are left-aligned (names, paths); the others are
 /// right-aligned (numbers).
-pub fn print(indent: &str, header: &[&str], rows: &[Vec<String>], left: &[usize]) {
+pub fn print(
+    indent: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+    left: &[usize],
+) -> std::io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -25,6 +30,7 @@ pub fn print(indent: &str, header: &[&str], rows: &[Vec<String>], left: &[usize]
                 }
             })
             .collect();
-        println!("{indent}{}", cells.join("  ").trim_end());
+        outln!("{indent}{}", cells.join("  ").trim_end())?;
     }
+    Ok(())
 }

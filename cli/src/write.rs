@@ -122,20 +122,21 @@ pub fn run(args: WriteArgs) -> Result<ExitCode> {
     let report = ds.write(&batch, &opts);
     spinner.finish_and_clear();
     let report = report?;
-    if report.committed {
-        println!(
+    let printed = if report.committed {
+        outln!(
             "version {}: {} rows in {} new row groups ({} row groups, {} rows rewritten)",
             report.version,
             report.rows_written,
             report.row_groups_written,
             report.row_groups_rewritten,
             report.rows_rewritten,
-        );
+        )
     } else {
-        println!("version {}: nothing changed", report.version);
-    }
+        outln!("version {}: nothing changed", report.version)
+    };
     if let Some(e) = report.gc_error {
         eprintln!("warning: garbage collection after the commit failed: {e}");
     }
+    printed?;
     Ok(ExitCode::SUCCESS)
 }

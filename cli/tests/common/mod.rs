@@ -102,3 +102,18 @@ pub fn ordo_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
 
 /// Four rows ordered on `ts`.
 pub const CSV: &str = "ts,price,station\n1,10.5,a\n2,11.0,b\n3,9.25,a\n5,8.0,c\n";
+
+/// Runs `ordo` with `args` in `dir`, its standard output a pipe whose
+/// reading end is closed before it starts: every write to it fails with
+/// a broken pipe, as when the reader of `ordo ... | head -1` has exited.
+pub fn ordo_closed_stdout(dir: &Path, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_ordo"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the binary runs")
+}

@@ -176,7 +176,9 @@ fn read_jsonl<R: BufRead + Seek>(mut input: R, types: Option<&ForcedTypes>) -> R
 }
 
 /// Reads Arrow IPC, told apart by their first bytes: the file format
-/// (`ARROW1`) or the stream format (a continuation marker).
+/// (`ARROW1`) or the stream format (a continuation marker). Buffers
+/// compressed with LZ4 or zstd (pyarrow's and pandas' default for Feather)
+/// are read too.
 fn read_ipc<R: Read + Seek>(mut input: R) -> Result<Batches> {
     let mut magic = [0u8; 6];
     let n = input.read(&mut magic)?;

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use common::{CSV, assert_error, ok, ordo, ordo_stdin, snapshot};
 use ordo::arrow::array::{Int64Array, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Field, Schema};
-use ordo::arrow::ipc::writer::{FileWriter, StreamWriter};
+use ordo::arrow::ipc::CompressionType;
+use ordo::arrow::ipc::writer::{FileWriter, IpcWriteOptions, StreamWriter};
 
 /// A dataset `ds` of `ts` = 0..100 in row groups of 10.
 fn hundred(d: &std::path::Path) {
@@ -191,6 +192,39 @@ fn arrow_ipc_files_and_streams_are_inputs() {
         "bad.arrow: not an Arrow IPC file or stream",
     );
     assert_eq!(snapshot(&d.join("ds")), before);
+}
+
+#[test]
+fn compressed_arrow_ipc_is_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Long runs compress well: the buffers are written compressed.
+    let values: Vec<i64> = (0..10_000).map(|i| i / 100).collect();
+    for (codec, name) in [
+        (CompressionType::LZ4_FRAME, "lz4"),
+        (CompressionType::ZSTD, "zstd"),
+    ] {
+        let options = IpcWriteOptions::default()
+            .try_with_compression(Some(codec))
+            .unwrap();
+        let b = batch(&values);
+        let file = fs::File::create(d.join(format!("{name}.feather"))).unwrap();
+        let mut w = FileWriter::try_new_with_options(file, &b.schema(), options.clone()).unwrap();
+        w.write(&b).unwrap();
+        w.finish().unwrap();
+        let file = fs::File::create(d.join(format!("{name}.arrows"))).unwrap();
+        let mut w = StreamWriter::try_new_with_options(file, &b.schema(), options).unwrap();
+        w.write(&b).unwrap();
+        w.finish().unwrap();
+        for ext in ["feather", "arrows"] {
+            let ds = format!("{name}-{ext}");
+            let input = format!("{name}.{ext}");
+            let out = ok(d, &["write", &ds, &input, "--ordered-on", "ts"]);
+            assert!(out.starts_with("version 1: 10000 rows"), "{out}");
+            let tail = ok(d, &["tail", &ds, "-n", "2"]);
+            assert_eq!(tail, "ts\n99\n99\n", "{input}");
+        }
+    }
 }
 
 #[test]

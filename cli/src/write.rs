@@ -27,11 +27,15 @@ pub struct WriteArgs {
     /// read standard input).
     #[arg(long, value_enum, value_name = "FORMAT")]
     input_format: Option<InputFormat>,
-    /// Column types of CSV and JSON-lines inputs, instead of the inferred
-    /// ones: `name:type,...` with types int8..int64, uint8..uint64,
-    /// float32, float64, utf8, bool, date32, `timestamp[UNIT]` or
-    /// `timestamp[UNIT,ZONE]` (UNIT: s, ms, us, ns). Unnamed columns keep
-    /// their inferred types.
+    /// Column types of CSV and JSON-lines inputs: `name:type,...`. Types:
+    /// null, bool, int8..int64, uint8..uint64, float16/32/64,
+    /// decimal128[P,S] (and 32, 64, 256), utf8, large_utf8, utf8_view,
+    /// binary, large_binary, binary_view, fixed_size_binary[N], date32,
+    /// date64, time32[s|ms], time64[us|ns], `timestamp[UNIT]`,
+    /// `timestamp[UNIT,ZONE]`, duration[UNIT] (UNIT: s, ms, us, ns),
+    /// list[T], large_list[T], struct[NAME:T,..], map[K,V],
+    /// dictionary[K,V], or a type as `ordo info` prints it. Columns not
+    /// named take the existing dataset's type, or else the inferred one.
     #[arg(long, value_name = "NAME:TYPE,..", value_parser = parse_schema)]
     schema: Option<ForcedTypes>,
     /// The ordered column; the input must be sorted on it.
@@ -108,12 +112,13 @@ pub fn run(args: WriteArgs) -> Result<ExitCode> {
     if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         return Err("standard input (`-`) can be read only once".into());
     }
+    let ds = OrderedParquetDataset::open(&args.dataset)?;
     let input = InputOptions {
         format: args.input_format,
         types: args.schema,
+        dataset: ds.schema(),
     };
     let batch = read_inputs(&args.files, &input)?;
-    let ds = OrderedParquetDataset::open(&args.dataset)?;
     let spinner = progress::spinner(&format!(
         "writing {} rows into {}",
         batch.num_rows(),

@@ -34,9 +34,10 @@ fn bad_inputs_and_arguments_change_nothing() {
     let before = snapshot(&d.join("ds"));
     let write = |file: &str| ordo(d, &["write", "ds", file, "--ordered-on", "ts"]);
     assert_error(&write("unsorted.csv"), "not sorted");
+    // CSV columns are read with the dataset's types.
     assert_error(
         &write("other.csv"),
-        "column `price`: the dataset has Float64 (nullable), the data has Utf8",
+        "line 2 of other.csv: column `price`: cannot read \"cheap\" as Float64",
     );
     assert_error(&write("data.xlsx"), "unknown file type");
     let bad_format = ["cat", "ds", "--start", "abc"];
@@ -125,4 +126,64 @@ fn a_locked_dataset_times_out_and_changes_nothing() {
         ],
     );
     assert!(out.starts_with("deleted 2 version(s)"), "{out}");
+}
+
+#[test]
+fn messages_name_the_file_the_line_the_column_and_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let write = |args: &[&str]| {
+        let mut all = vec!["write"];
+        all.extend(args);
+        all.extend(["--ordered-on", "ts"]);
+        ordo(d, &all)
+    };
+    // An empty file.
+    fs::write(d.join("empty.csv"), "").unwrap();
+    assert_error(&write(&["new", "empty.csv"]), "empty.csv is empty");
+    fs::write(d.join("empty.jsonl"), "").unwrap();
+    assert_error(&write(&["new", "empty.jsonl"]), "empty.jsonl is empty");
+    assert!(!d.join("new").exists());
+
+    // Inputs differing in the type of one column: only that one is named.
+    fs::write(d.join("a.csv"), "ts,price,station,note\n1,1.5,a,x\n").unwrap();
+    fs::write(d.join("b.csv"), "ts,price,station,note\n2,cheap,b,y\n").unwrap();
+    let out = write(&["new", "a.csv", "b.csv"]);
+    assert_error(&out, "column `price` is Float64 in a.csv but Utf8 in b.csv");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("station") && !stderr.contains("note"),
+        "{stderr}"
+    );
+    // ... or in their columns; their order may differ.
+    fs::write(d.join("c.csv"), "station,ts,price\nc,3,2.5\n").unwrap();
+    assert_error(
+        &write(&["new", "a.csv", "c.csv"]),
+        "column `note` is in a.csv but not in c.csv",
+    );
+    fs::write(d.join("d.csv"), "note,station,ts,price\nz,d,4,3.5\n").unwrap();
+    ok(d, &["write", "new", "a.csv", "d.csv", "--ordered-on", "ts"]);
+    assert_eq!(
+        ok(d, &["cat", "new"]),
+        "ts,price,station,note\n1,1.5,a,x\n4,3.5,d,z\n"
+    );
+
+    // A value that does not parse: the column by name, the line as
+    // counted in the file (a quoted value may span lines; empty lines
+    // count).
+    fs::write(
+        d.join("bad.csv"),
+        "ts,note,price\n1,\"two\nlines\",1.5\n\n2,x,abc\n",
+    )
+    .unwrap();
+    assert_error(
+        &write(&["x", "bad.csv", "--schema", "price:float64"]),
+        "line 5 of bad.csv: column `price`: cannot read \"abc\" as Float64",
+    );
+    fs::write(d.join("short.csv"), "ts,price\n1,1.5\n2\n").unwrap();
+    assert_error(
+        &write(&["x", "short.csv"]),
+        "line 3 of short.csv: expected 2 fields, as in the header, found 1",
+    );
+    assert!(!d.join("x").exists());
 }

@@ -11,11 +11,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ordo::OrderedValue;
 use ordo::arrow::array::RecordBatch;
-use ordo::arrow::datatypes::SchemaRef;
+use ordo::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use ordo::chrono::{DateTime, NaiveTime, TimeZone};
 use ordo::parquet::arrow::ArrowWriter;
 use ordo::{OrderedParquetDataset, ReadOptions};
 
-use crate::{Result, open_at, open_existing};
+use crate::{Result, open_at};
 
 /// Output formats of `ordo cat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,6 +34,16 @@ pub enum Format {
 pub struct CatArgs {
     /// The dataset directory.
     dataset: PathBuf,
+    #[command(flatten)]
+    range: RangeArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Which rows: a range of the ordered column in a version. Shared by
+/// `cat`, `head` and `tail`.
+#[derive(Debug, clap::Args)]
+struct RangeArgs {
     /// First ordered value to print (inclusive), parsed by the ordered
     /// column's type: an integer, a float, a string, or for timestamp and
     /// date columns an ISO-8601 time or date (or the stored integer).
@@ -41,11 +52,49 @@ pub struct CatArgs {
     /// Ordered value to stop before (exclusive), parsed like `--start`.
     #[arg(long, value_name = "V")]
     end: Option<String>,
-    #[command(flatten)]
-    out: OutputArgs,
     /// Read this retained version instead of the latest.
     #[arg(long, value_name = "N")]
     version: Option<u64>,
+}
+
+impl RangeArgs {
+    /// Opens the dataset at the version asked for, and read options
+    /// selecting the range and `out`'s columns.
+    fn open(
+        &self,
+        path: &std::path::Path,
+        out: &OutputArgs,
+    ) -> Result<(OrderedParquetDataset, ReadOptions)> {
+        let ds = open_at(path, self.version)?;
+        let mut opts = out.read_options();
+        let start = self
+            .start
+            .as_deref()
+            .map(|v| parse_bound(&ds, v))
+            .transpose()?;
+        let end = self
+            .end
+            .as_deref()
+            .map(|v| parse_bound(&ds, v))
+            .transpose()?;
+        if let (Some(s), Some(e), Some(dt)) = (&start, &end, ordered_type(&ds))
+            && bound_order(s, e, &dt) == Some(std::cmp::Ordering::Greater)
+        {
+            return Err(format!(
+                "--start {:?} is after --end {:?}: no row can be in the range",
+                self.start.as_deref().unwrap_or_default(),
+                self.end.as_deref().unwrap_or_default()
+            )
+            .into());
+        }
+        if let Some(v) = start {
+            opts = opts.start(v);
+        }
+        if let Some(v) = end {
+            opts = opts.end_excl(v);
+        }
+        Ok((ds, opts))
+    }
 }
 
 /// What to print and where: shared by `cat`, `head` and `tail`.
@@ -91,27 +140,21 @@ pub struct HeadArgs {
     #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 10)]
     n: usize,
     #[command(flatten)]
+    range: RangeArgs,
+    #[command(flatten)]
     out: OutputArgs,
 }
 
 /// Runs `ordo cat`.
 pub fn run(args: CatArgs) -> Result<ExitCode> {
-    let ds = open_at(&args.dataset, args.version)?;
-    let mut opts = args.out.read_options();
-    if let Some(v) = &args.start {
-        opts = opts.start(parse_bound(&ds, v)?);
-    }
-    if let Some(v) = &args.end {
-        opts = opts.end_excl(parse_bound(&ds, v)?);
-    }
+    let (ds, opts) = args.range.open(&args.dataset, &args.out)?;
     let scan = ds.scan_with(&opts)?;
     args.out.emit(scan.schema(), scan)
 }
 
 /// Runs `ordo head` (`last` false) or `ordo tail` (`last` true).
 pub fn head(args: HeadArgs, last: bool) -> Result<ExitCode> {
-    let ds = open_existing(&args.dataset)?;
-    let opts = args.out.read_options();
+    let (ds, opts) = args.range.open(&args.dataset, &args.out)?;
     let batch = if last {
         ds.tail(args.n, &opts)?
     } else {
@@ -237,4 +280,48 @@ fn parse_bound(ds: &OrderedParquetDataset, s: &str) -> Result<OrderedValue> {
         }
         other => other.into(),
     })
+}
+
+/// The type of the dataset's ordered column.
+fn ordered_type(ds: &OrderedParquetDataset) -> Option<DataType> {
+    let column = ds.ordered_on()?;
+    Some(
+        ds.schema()?
+            .field_with_name(&column)
+            .ok()?
+            .data_type()
+            .clone(),
+    )
+}
+
+/// How two bounds of a column of type `dt` compare; `None` when they
+/// cannot be compared. Times, dates and stored integers of timestamp and
+/// date columns compare as instants.
+fn bound_order(a: &OrderedValue, b: &OrderedValue, dt: &DataType) -> Option<std::cmp::Ordering> {
+    let instant = |v: &OrderedValue| -> Option<i128> {
+        const DAY_NS: i128 = 86_400_000_000_000;
+        let stored_ns = match dt {
+            DataType::Timestamp(TimeUnit::Second, _) => 1_000_000_000,
+            DataType::Timestamp(TimeUnit::Millisecond, _) | DataType::Date64 => 1_000_000,
+            DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000,
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => 1,
+            DataType::Date32 => DAY_NS,
+            _ => return None,
+        };
+        match v {
+            OrderedValue::Int(i) => Some(i128::from(*i) * stored_ns),
+            OrderedValue::Timestamp(t) => Some(nanos(t)),
+            OrderedValue::Date(d) => Some(nanos(&d.and_time(NaiveTime::MIN).and_utc())),
+            _ => None,
+        }
+    };
+    match (instant(a), instant(b)) {
+        (Some(a), Some(b)) => Some(a.cmp(&b)),
+        _ => a.partial_cmp(b),
+    }
+}
+
+/// Nanoseconds since the epoch.
+fn nanos<Tz: TimeZone>(t: &DateTime<Tz>) -> i128 {
+    i128::from(t.timestamp()) * 1_000_000_000 + i128::from(t.timestamp_subsec_nanos())
 }

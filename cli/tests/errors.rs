@@ -186,4 +186,17 @@ fn messages_name_the_file_the_line_the_column_and_the_values() {
         "line 3 of short.csv: expected 2 fields, as in the header, found 1",
     );
     assert!(!d.join("x").exists());
+
+    // A range that ends before it starts.
+    for cmd in ["cat", "head", "tail"] {
+        assert_error(
+            &ordo(d, &[cmd, "new", "--start", "4", "--end", "2"]),
+            "--start \"4\" is after --end \"2\"",
+        );
+    }
+    // An empty range is no error.
+    assert_eq!(
+        ok(d, &["cat", "new", "--start", "4", "--end", "4"]),
+        "ts,price,station,note\n"
+    );
 }

@@ -78,6 +78,36 @@ fn head_and_tail_print_the_first_and_last_rows() {
 }
 
 #[test]
+fn head_and_tail_take_a_range_and_a_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    hundred(d);
+    fs::write(d.join("more.csv"), "ts,v\n100,-1\n").unwrap();
+    ok(d, &["write", "ds", "more.csv", "--ordered-on", "ts"]);
+    assert_eq!(
+        ok(d, &["tail", "ds", "-n", "1", "--columns", "ts"]),
+        "ts\n100\n"
+    );
+    // The version before the last write.
+    let v1 = ["--version", "1", "--columns", "ts"];
+    let mut args = vec!["tail", "ds", "-n", "2"];
+    args.extend(v1);
+    assert_eq!(ok(d, &args), "ts\n98\n99\n");
+    let mut args = vec!["head", "ds", "-n", "1"];
+    args.extend(v1);
+    assert_eq!(ok(d, &args), "ts\n0\n");
+    assert_error(&ordo(d, &["head", "ds", "--version", "7"]), "version 7");
+    // Ranges: the first rows from --start, the last rows before --end.
+    let range = ["--start", "40", "--end", "60", "--columns", "ts"];
+    let mut args = vec!["head", "ds", "-n", "2"];
+    args.extend(range);
+    assert_eq!(ok(d, &args), "ts\n40\n41\n");
+    let mut args = vec!["tail", "ds", "-n", "2"];
+    args.extend(range);
+    assert_eq!(ok(d, &args), "ts\n58\n59\n");
+}
+
+#[test]
 fn cat_writes_parquet_that_write_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

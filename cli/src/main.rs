@@ -56,6 +56,10 @@ struct Cli {
 enum Command {
     /// Merge Parquet, Arrow IPC, CSV or JSON-lines inputs into a dataset in
     /// one commit.
+    ///
+    /// Rows are not deduplicated unless asked: without --duplicates-on or
+    /// --duplicates-on-all, writing the same file twice stores its rows
+    /// twice.
     Write(write::WriteArgs),
     /// Print rows, in order, as CSV, JSON lines or Parquet.
     Cat(read::CatArgs),
@@ -80,6 +84,9 @@ enum Command {
     Compact(maintain::CompactArgs),
     /// Show or change a dataset's key-value metadata.
     Meta(maintain::MetaArgs),
+    /// Delete a dataset: every version and every file ordo wrote for it
+    /// (refused without --yes).
+    Remove(maintain::RemoveArgs),
     /// List, describe and print field arrays (Zarr frames over time).
     Fields(fields::FieldsArgs),
 }
@@ -98,6 +105,7 @@ fn main() -> ExitCode {
         Command::Gc(args) => maintain::gc(args),
         Command::Compact(args) => maintain::compact(args),
         Command::Meta(args) => maintain::meta(args),
+        Command::Remove(args) => maintain::remove(args),
         Command::Fields(args) => fields::run(args),
     };
     let result = result.and_then(|code| {

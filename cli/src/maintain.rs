@@ -1,11 +1,14 @@
-//! Maintenance: `ordo gc`, `ordo compact` and `ordo meta`.
+//! Maintenance: `ordo gc`, `ordo compact`, `ordo meta` and `ordo remove`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use ordo::arrow::array::RecordBatch;
-use ordo::{DEFAULT_LOCK_TIMEOUT, Retention, RowGroupTarget, WriteOptions, WriteReport};
+use ordo::{
+    DEFAULT_LOCK_TIMEOUT, OrderedParquetDataset, Retention, RowGroupTarget, WriteOptions,
+    WriteReport,
+};
 
 use crate::{Result, open_existing, parse_key_value, parse_seconds, progress};
 
@@ -34,6 +37,20 @@ pub struct CompactArgs {
     /// ordered column (default 100000 rows).
     #[arg(long, value_name = "ROWS|PERIOD")]
     target: Option<String>,
+    /// Seconds to wait for the writer lock (default 30).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    lock_timeout: Option<Duration>,
+}
+
+/// Arguments of `ordo remove`.
+#[derive(Debug, clap::Args)]
+pub struct RemoveArgs {
+    /// The dataset directory.
+    dataset: PathBuf,
+    /// Remove it: without this flag, `remove` only says what it would
+    /// delete and fails.
+    #[arg(long)]
+    yes: bool,
     /// Seconds to wait for the writer lock (default 30).
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     lock_timeout: Option<Duration>,
@@ -163,5 +180,41 @@ pub fn meta(args: MetaArgs) -> Result<ExitCode> {
     let schema = ds.schema().ok_or("the dataset is empty")?;
     let opts = options_for(&ds)?.key_value_metadata(changes);
     print_report(&ds.write(&RecordBatch::new_empty(schema), &opts)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `ordo remove`: `OrderedParquetDataset::remove`, once confirmed
+/// with `--yes`.
+pub fn remove(args: RemoveArgs) -> Result<ExitCode> {
+    let ds = OrderedParquetDataset::open(&args.dataset)?;
+    let versions = ds.versions()?;
+    if versions.is_empty() {
+        return Err(format!("no dataset at {}", args.dataset.display()).into());
+    }
+    if !args.yes {
+        let what = match ds.version() {
+            Some(v) => {
+                let bytes: u64 = ds.row_group_stats().iter().map(|rg| rg.size_bytes).sum();
+                format!(
+                    "version {v} ({} rows in {} row groups, {bytes} bytes) and {} retained \
+                     version(s) in all",
+                    ds.num_rows(),
+                    ds.num_row_groups(),
+                    versions.len()
+                )
+            }
+            None => format!(
+                "the files left by a removal ({} version(s))",
+                versions.len()
+            ),
+        };
+        return Err(format!(
+            "would remove dataset {}: {what}; run again with --yes to remove it",
+            args.dataset.display()
+        )
+        .into());
+    }
+    ds.remove(args.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT))?;
+    outln!("removed {}", args.dataset.display())?;
     Ok(ExitCode::SUCCESS)
 }

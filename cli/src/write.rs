@@ -43,7 +43,8 @@ pub struct WriteArgs {
     ordered_on: String,
     /// Rows equal in these columns (and the ordered column) are
     /// duplicates: the last one wins. `--duplicates-on ''` names only the
-    /// ordered column.
+    /// ordered column. Default: no deduplication, so writing the same
+    /// file twice stores its rows twice.
     #[arg(
         long,
         value_name = "COL[,COL..]",

@@ -232,11 +232,17 @@ fn usage_errors_exit_2() {
     ] {
         assert_eq!(ordo(d, args).status.code(), Some(2), "{args:?}");
     }
-    assert!(ok(d, &["write", "--help"]).contains("--ordered-on"));
+    let write_help = ok(d, &["write", "--help"]);
+    assert!(write_help.contains("--ordered-on"));
+    // The default, stated where a user looks.
+    assert!(
+        write_help.contains("writing the same file twice stores its rows twice"),
+        "{write_help}"
+    );
     let help = ok(d, &["--help"]);
     for cmd in [
         "write", "cat", "head", "tail", "info", "ls", "verify", "versions", "gc", "compact",
-        "meta", "fields",
+        "meta", "remove", "fields",
     ] {
         assert!(help.contains(&format!("  {cmd} ")), "{cmd} in {help}");
         assert!(ok(d, &[cmd, "--help"]).starts_with(|c: char| c.is_uppercase()));

@@ -85,4 +85,6 @@ fn every_command_exits_0_quietly_on_a_closed_stdout() {
     );
     assert_eq!(ok(d, &["meta", "root/a", "get", "k"]), "w\n");
     assert_eq!(ok(d, &["versions", "root/a"]).lines().count(), 2);
+    quiet(d, &["remove", "root/b", "--yes"]);
+    assert!(!d.join("root/b").exists());
 }

@@ -490,6 +490,16 @@ fn convert(text: &ArrayRef, to: &DataType) -> Result<ArrayRef, Unreadable> {
         | DataType::RunEndEncoded(..) => Err(Unreadable::Type(format!(
             "CSV cannot hold {to} values: use JSON lines, Parquet or Arrow IPC"
         ))),
+        // Epoch counts in the column's unit, as `--start` takes them.
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64
+            if strings.iter().flatten().all(|v| v.trim().parse::<i64>().is_ok()) =>
+        {
+            let counts: Int64Array = strings
+                .iter()
+                .map(|v| v.map(|v| v.trim().parse::<i64>().expect("checked")))
+                .collect();
+            checked_cast(&(Arc::new(counts) as ArrayRef), to, "")
+        }
         _ => checked_cast(text, to, ""),
     }
 }

@@ -17,10 +17,11 @@ use crate::{Result, open_existing, parse_key_value, parse_seconds, progress};
 pub struct GcArgs {
     /// The dataset directory.
     dataset: PathBuf,
-    /// Keep the last N versions (at least 1; default 10).
+    /// Keep the last N versions (at least 1; default 5).
     #[arg(long, value_name = "N")]
     keep_versions: Option<usize>,
-    /// Keep every version younger than this many seconds (default 900).
+    /// Keep every version replaced less than this many seconds ago
+    /// (default 60).
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     older_than: Option<Duration>,
     /// Seconds to wait for the writer lock (default 30).

@@ -257,9 +257,12 @@ fn print(
             w.into_inner().flush()?;
         }
         Format::Parquet => {
+            // Seconds columns in milliseconds, which Parquet readers
+            // read as times (Parquet has no seconds unit).
+            let schema = ordo::parquet_compatible(&RecordBatch::new_empty(schema))?.schema();
             let mut w = ArrowWriter::try_new(out, schema, None)?;
             for batch in batches {
-                w.write(&batch?)?;
+                w.write(&ordo::parquet_compatible(&batch?)?)?;
             }
             w.into_inner()?.flush()?;
         }

@@ -7,8 +7,10 @@ use std::fs;
 use std::sync::Arc;
 
 use common::{CSV, assert_error, ok, ordo, ordo_stdin, snapshot};
-use ordo::arrow::array::{Int64Array, RecordBatch};
-use ordo::arrow::datatypes::{DataType, Field, Schema};
+use ordo::arrow::array::{AsArray, Int64Array, RecordBatch};
+use ordo::arrow::datatypes::{DataType, Field, Schema, TimeUnit, TimestampMillisecondType};
+use ordo::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use ordo::parquet::basic::LogicalType;
 use ordo::arrow::ipc::CompressionType;
 use ordo::arrow::ipc::writer::{FileWriter, IpcWriteOptions, StreamWriter};
 
@@ -369,4 +371,72 @@ fn csv_from_stdin_with_forced_types() {
     assert_eq!(ordo(d, &bad_type).status.code(), Some(2));
     assert_eq!(snapshot(&d.join("ds")), before);
     assert!(!d.join("x").exists());
+}
+
+/// Seconds timestamps in a zone, one per hour from 2024-07-01T00:00:00Z.
+fn seconds_csv(d: &std::path::Path) {
+    let mut csv = String::from("ts,v\n");
+    for h in 0..3 {
+        csv += &format!("{},{h}\n", 1_719_792_000 + h * 3600);
+    }
+    fs::write(d.join("s.csv"), csv).unwrap();
+    ok(
+        d,
+        &[
+            "write",
+            "ds",
+            "s.csv",
+            "--ordered-on",
+            "ts",
+            "--schema",
+            "ts:timestamp[s,Europe/Berlin]",
+        ],
+    );
+}
+
+#[test]
+fn seconds_timestamps_are_times_in_parquet_and_in_info() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    seconds_csv(d);
+    // Exported Parquet: a millisecond timestamp column with the zone, the
+    // same instants (Parquet has no seconds unit).
+    let bytes = ordo(d, &["cat", "ds", "--format", "parquet"]).stdout;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).unwrap();
+    let ms = DataType::Timestamp(TimeUnit::Millisecond, Some("Europe/Berlin".into()));
+    assert_eq!(reader.schema().field(0).data_type(), &ms);
+    let leaf = reader.parquet_schema().column(0);
+    assert!(
+        matches!(leaf.logical_type_ref(), Some(LogicalType::Timestamp(_))),
+        "{leaf:?}"
+    );
+    let batch = reader.build().unwrap().next().unwrap().unwrap();
+    let values = batch.column(0).as_primitive::<TimestampMillisecondType>();
+    assert_eq!(values.value(1), 1_719_795_600_000);
+    // What people read: times in the column's zone.
+    let info = ok(d, &["info", "ds"]);
+    assert!(
+        info.contains("2024-07-01T02:00:00+02:00") && info.contains("2024-07-01T04:00:00+02:00"),
+        "{info}"
+    );
+    let ls = ok(d, &["ls", "."]);
+    assert!(ls.contains("2024-07-01T02:00:00+02:00"), "{ls}");
+    let json: serde_json::Value = serde_json::from_str(&ok(d, &["info", "ds", "--json"])).unwrap();
+    let group = &json["row_groups"][0];
+    assert_eq!(group["min"], "2024-07-01T02:00:00+02:00", "{json}");
+}
+
+#[test]
+fn writes_and_compactions_that_change_nothing_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    seconds_csv(d);
+    let dedup = ["--duplicates-on", "ts"];
+    let mut again = vec!["write", "ds", "s.csv", "--ordered-on", "ts"];
+    again.extend(dedup);
+    let before = snapshot(&d.join("ds"));
+    assert_eq!(ok(d, &again), "version 1: nothing changed\n");
+    assert_eq!(ok(d, &["compact", "ds"]), "version 1: nothing changed\n");
+    assert_eq!(snapshot(&d.join("ds")), before);
+    assert_eq!(ok(d, &["versions", "ds"]).lines().count(), 2, "a header and version 1");
 }

@@ -492,7 +492,10 @@ fn convert(text: &ArrayRef, to: &DataType) -> Result<ArrayRef, Unreadable> {
         ))),
         // Epoch counts in the column's unit, as `--start` takes them.
         DataType::Timestamp(..) | DataType::Date32 | DataType::Date64
-            if strings.iter().flatten().all(|v| v.trim().parse::<i64>().is_ok()) =>
+            if strings
+                .iter()
+                .flatten()
+                .all(|v| v.trim().parse::<i64>().is_ok()) =>
         {
             let counts: Int64Array = strings
                 .iter()

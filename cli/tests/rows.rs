@@ -9,10 +9,10 @@ use std::sync::Arc;
 use common::{CSV, assert_error, ok, ordo, ordo_stdin, snapshot};
 use ordo::arrow::array::{AsArray, Int64Array, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Field, Schema, TimeUnit, TimestampMillisecondType};
-use ordo::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use ordo::parquet::basic::LogicalType;
 use ordo::arrow::ipc::CompressionType;
 use ordo::arrow::ipc::writer::{FileWriter, IpcWriteOptions, StreamWriter};
+use ordo::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use ordo::parquet::basic::LogicalType;
 
 /// A dataset `ds` of `ts` = 0..100 in row groups of 10.
 fn hundred(d: &std::path::Path) {
@@ -438,5 +438,9 @@ fn writes_and_compactions_that_change_nothing_say_so() {
     assert_eq!(ok(d, &again), "version 1: nothing changed\n");
     assert_eq!(ok(d, &["compact", "ds"]), "version 1: nothing changed\n");
     assert_eq!(snapshot(&d.join("ds")), before);
-    assert_eq!(ok(d, &["versions", "ds"]).lines().count(), 2, "a header and version 1");
+    assert_eq!(
+        ok(d, &["versions", "ds"]).lines().count(),
+        2,
+        "a header and version 1"
+    );
 }

@@ -3,7 +3,7 @@
 //! return errors, never panic, and what they accept must round-trip.
 //!
 //! The same functions run under proptest in the main test suite
-//! (`tests/fuzz_smoke.rs` includes this file), so CI exercises them on
+//! (`tests/integration/fuzz_smoke.rs` includes this file), so CI exercises them on
 //! every run; `cargo fuzz run <target>` explores them for longer.
 
 use std::path::Path;

@@ -1,9 +1,7 @@
 //! `ordo fields ls`, `info` and `cat` on field arrays made with the
 //! library.
 
-mod common;
-
-use common::{assert_error, ok, ordo};
+use crate::common::{assert_error, ok, ordo};
 use ordo::fields::{ElementType, FieldArray, FieldSpec};
 use ordo::ndarray::{Array, IxDyn};
 

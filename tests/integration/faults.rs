@@ -3,8 +3,6 @@
 //! `docs/RELIABILITY.md` points at these tests (and at the ones of
 //! `dataset.rs`, `store.rs`, `fields.rs` and `keys.rs` it names).
 
-mod common;
-
 use std::io;
 use std::ops::Range;
 use std::path::Path;
@@ -12,8 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::faulty::{Fault, Faulty, Op, Outcome};
-use common::{dir_snapshot, int_batch};
+use crate::common::faulty::{Fault, Faulty, Op, Outcome};
+use crate::common::{dir_snapshot, int_batch};
 use ordo::storage::LocalStorage;
 use ordo::{
     Error, KeyError, OrderedParquetDataset, Retention, RowGroupTarget, Store, TopLevel,

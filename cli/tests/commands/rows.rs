@@ -1,12 +1,10 @@
 //! `ordo head`, `ordo tail`, Parquet output, and the inputs of `ordo
 //! write`: Arrow IPC, standard input, `--schema`.
 
-mod common;
-
 use std::fs;
 use std::sync::Arc;
 
-use common::{CSV, assert_error, ok, ordo, ordo_stdin, snapshot};
+use crate::common::{CSV, assert_error, ok, ordo, ordo_stdin, snapshot};
 use ordo::arrow::array::{AsArray, Int64Array, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Field, Schema, TimeUnit, TimestampMillisecondType};
 use ordo::arrow::ipc::CompressionType;

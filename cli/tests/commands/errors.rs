@@ -1,11 +1,9 @@
 //! Every failing command exits 1 with one `error:` line and leaves the
 //! dataset's directory exactly as it was.
 
-mod common;
-
 use std::fs;
 
-use common::{CSV, assert_error, ok, ordo, snapshot};
+use crate::common::{CSV, assert_error, ok, ordo, snapshot};
 
 #[test]
 fn bad_inputs_and_arguments_change_nothing() {

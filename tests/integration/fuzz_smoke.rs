@@ -4,12 +4,10 @@
 //! values) that reach past the first syntax checks.
 
 #[allow(dead_code)]
-#[path = "../fuzz/src/checks.rs"]
+#[path = "../../fuzz/src/checks.rs"]
 mod checks;
 
-mod common;
-
-use common::int_batch;
+use crate::common::int_batch;
 use ordo::{OrderedParquetDataset, WriteOptions};
 use proptest::prelude::*;
 

@@ -2,8 +2,6 @@
 //! checked against a simple in-memory model: a stable merge (existing rows
 //! first on ties) followed by keep-last deduplication.
 
-mod common;
-
 use std::sync::Arc;
 
 use ordo::arrow::array::*;

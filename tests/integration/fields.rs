@@ -1,11 +1,9 @@
 //! Zarr v3 field arrays: appends, reads, bounds, truncation, crash
 //! leftovers, the lock.
 
-mod common;
-
 use std::time::Duration;
 
-use common::dir_snapshot;
+use crate::common::dir_snapshot;
 use ordo::Error;
 use ordo::fields::{ElementType, FieldArray, FieldCodec, FieldSpec};
 use ordo::ndarray::{self, Array, ArrayD, IxDyn};

@@ -1,12 +1,10 @@
 //! Every command whose standard output is closed early (`ordo versions
 //! ds | head -1`) stops quietly with code 0.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::{ok, ordo_closed_stdout};
+use crate::common::{ok, ordo_closed_stdout};
 use ordo::fields::{ElementType, FieldArray, FieldSpec};
 use ordo::ndarray::{Array, IxDyn};
 

@@ -2,12 +2,10 @@
 //! what it ignores), get creating nothing, remove pruning exactly the
 //! emptied parents, refresh, bad roots and links.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::{dir_snapshot, int_batch};
+use crate::common::{dir_snapshot, int_batch};
 use ordo::{Error, Store, SubLevel, TopLevel, WriteOptions};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, TopLevel)]

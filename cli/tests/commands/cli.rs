@@ -1,10 +1,8 @@
 //! Runs the built `ordo` binary against datasets in temporary directories.
 
-mod common;
-
 use std::fs;
 
-use common::{CSV, assert_error, ok, ordo, snapshot, write_parquet};
+use crate::common::{CSV, assert_error, ok, ordo, snapshot, write_parquet};
 
 #[test]
 fn csv_write_then_cat_returns_the_same_rows() {

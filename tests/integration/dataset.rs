@@ -1,12 +1,10 @@
 //! OrderedParquetDataset through the public API: writes, reads, ranges,
 //! validation (with the directory unchanged), metadata, versions, GC.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{dir_snapshot, int_batch, ticks};
+use crate::common::{dir_snapshot, int_batch, ticks};
 use ordo::arrow::array::*;
 use ordo::arrow::compute::{concat_batches, filter_record_batch};
 use ordo::arrow::datatypes::*;

@@ -1,12 +1,10 @@
 //! CSV and JSON-lines inputs appended to an existing dataset are read with
 //! the dataset's column types; `--schema` names every type ordo stores.
 
-mod common;
-
 use std::fs;
 use std::sync::Arc;
 
-use common::{assert_error, ok, ordo, ordo_stdin, snapshot};
+use crate::common::{assert_error, ok, ordo, ordo_stdin, snapshot};
 use ordo::arrow::array::{Float64Array, Int64Array, LargeStringArray, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Field, Schema};
 use ordo::parquet::arrow::ArrowWriter;

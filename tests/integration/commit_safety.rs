@@ -5,15 +5,13 @@
 //! the previous or the new version, with exactly that version's rows, and
 //! pass `verify`.
 
-mod common;
-
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use common::faulty::{Fault, Faulty, Op, Outcome};
-use common::{dir_snapshot, int_batch};
+use crate::common::faulty::{Fault, Faulty, Op, Outcome};
+use crate::common::{dir_snapshot, int_batch};
 use ordo::arrow::array::RecordBatch;
 use ordo::storage::{MemoryStorage, Storage};
 use ordo::{Error, OrderedParquetDataset, Retention, RowGroupTarget, WriteOptions};

@@ -1,10 +1,8 @@
 //! `ordo remove`: refused without `--yes`, which removes the dataset.
 
-mod common;
-
 use std::fs;
 
-use common::{CSV, assert_error, ok, ordo, snapshot};
+use crate::common::{CSV, assert_error, ok, ordo, snapshot};
 
 #[test]
 fn remove_needs_yes_then_deletes_the_dataset() {

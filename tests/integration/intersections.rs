@@ -3,12 +3,10 @@
 //! real zero and epoch bounds, n_prev, errors, pinned versions, and a
 //! property test against a model that reads whole datasets.
 
-mod common;
-
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{int_batch, ticks};
+use crate::common::{int_batch, ticks};
 use ordo::arrow::array::{AsArray, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Int64Type};
 use ordo::chrono::{NaiveDate, TimeZone, Utc};

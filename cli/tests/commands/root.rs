@@ -1,10 +1,8 @@
 //! `ordo ls` and `ordo verify` over every dataset under a root.
 
-mod common;
-
 use std::fs;
 
-use common::{CSV, assert_error, ok, ordo};
+use crate::common::{CSV, assert_error, ok, ordo};
 
 /// A root with datasets `a/x` (2 row groups) and `b`, plus directories
 /// that are not datasets.

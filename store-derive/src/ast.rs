@@ -3,7 +3,8 @@
 
 use syn::{Data, DeriveInput, Fields, Ident, Type, spanned::Spanned};
 
-use crate::attr::{self, Errors};
+use crate::attr;
+use crate::ctxt::Errors;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -110,7 +111,7 @@ impl<'a> Key<'a> {
                 format!("{derive} cannot be derived for a generic struct"),
             ));
         }
-        let attrs = attr::container(&input.attrs, kind, &mut errors);
+        let attrs = attr::container(&input.attrs, kind == Kind::Top, &mut errors);
         let count = named.named.len();
         let mut leaves = Vec::new();
         let mut sub = None;

@@ -2,38 +2,23 @@
 
 use syn::{Attribute, LitStr, spanned::Spanned};
 
-use crate::ast::Kind;
+use crate::ctxt::Errors;
 
 /// Options read from the container's `#[ordo(...)]` attributes.
 pub struct ContainerAttrs {
     pub sep: char,
 }
 
-/// Collects errors so that every problem is reported in one compilation.
-#[derive(Default)]
-pub struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub fn push(&mut self, err: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(err),
-            None => self.0 = Some(err),
-        }
-    }
-
-    pub fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
-    }
-}
-
-pub fn container(attrs: &[Attribute], kind: Kind, errors: &mut Errors) -> ContainerAttrs {
+/// The container's options; `top_level` says whether the key is a
+/// `TopLevel` (only those take `sep`).
+pub fn container(attrs: &[Attribute], top_level: bool, errors: &mut Errors) -> ContainerAttrs {
     let mut out = ContainerAttrs { sep: '-' };
     let mut seen_sep = false;
     for attr in attrs.iter().filter(|a| a.path().is_ident("ordo")) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("sep") {
                 let lit: LitStr = meta.value()?.parse()?;
-                if kind == Kind::Sub {
+                if !top_level {
                     return Err(syn::Error::new(
                         meta.path.span(),
                         "`sep` belongs on the TopLevel key; a SubLevel uses its separator",

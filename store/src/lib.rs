@@ -1,31 +1,27 @@
 //! ordo-store: the runtime of ordo.
 //!
 //! Users depend on the `ordo` facade crate, which re-exports this crate's
-//! public items together with the derive macros. The modules each own one
-//! idea: [`keys`] (dataset names), [`storage`] (where bytes live),
-//! `manifest` (the commit point), `plan` (pure write decisions), `rowfile`
-//! (one Parquet row group), and [`OrderedParquetDataset`] on top.
+//! public items together with the derive macros. The folders show the
+//! architecture (docs/ARCHITECTURE.md): [`keys`] (dataset names),
+//! [`storage`] (where bytes live), `format` (manifests and row-group
+//! files), `value` (ordered values), `options`, `dataset` (one
+//! [`OrderedParquetDataset`]: its read path, its write path and
+//! maintenance), `store` (a [`Store`] of datasets and their discovery),
+//! `intersect` ([`Store::iter_intersections`]), [`fields`] (Zarr arrays
+//! beside datasets) and `df` (polars DataFrames).
 
-mod conform;
 mod dataset;
-mod dedup;
 #[cfg(feature = "polars")]
 pub mod df;
-mod discover;
 mod error;
 pub mod fields;
+mod format;
 mod intersect;
 pub mod keys;
-mod manifest;
-mod merge;
 mod options;
-mod period;
-mod plan;
-mod rowfile;
 pub mod storage;
 mod store;
 mod value;
-mod value_text;
 
 use std::path::Path;
 
@@ -34,25 +30,25 @@ pub use arrow;
 pub use dataset::{
     GcReport, OrderedParquetDataset, ReadOptions, RowGroupStats, Scan, Violation, WriteReport,
 };
-pub use discover::dataset_dirs;
 pub use error::{Error, Result};
+pub use format::rowfile::parquet_compatible;
 pub use intersect::{IntersectOptions, Intersections, Step};
 pub use keys::{KeyError, SubLevel, TopLevel};
 /// The ndarray crate field arrays are read and written with.
 pub use ndarray;
+pub use options::period::{Period, PeriodUnit};
 pub use options::{
     Coalesce, DEFAULT_LOCK_TIMEOUT, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention,
     RowGroupTarget, WriteOptions,
 };
 /// The parquet crate ordo's files are written with.
 pub use parquet;
-pub use period::{Period, PeriodUnit};
 /// The polars crate of [`df`]'s DataFrames, re-exported so versions
 /// always match (feature `polars`).
 #[cfg(feature = "polars")]
 pub use polars;
-pub use rowfile::parquet_compatible;
 pub use store::Store;
+pub use store::discover::dataset_dirs;
 pub use value::OrderedValue;
 
 /// Writes `batch` into the dataset at `path` without a [`Store`]: opens it

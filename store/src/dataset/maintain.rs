@@ -8,10 +8,10 @@ use arrow::array::Array;
 
 use super::{OrderedParquetDataset, Snapshot};
 use crate::error::{Error, Result};
-use crate::manifest::{self, LOCK_FILE, MANIFEST_DIR, Manifest, ORDO_DIR};
+use crate::format::manifest::{self, LOCK_FILE, MANIFEST_DIR, Manifest, ORDO_DIR};
+use crate::format::rowfile;
 use crate::options::{DEFAULT_LOCK_TIMEOUT, Retention};
-use crate::rowfile;
-use crate::value::{cmp_values, value_at};
+use crate::value::stored::{cmp_values, value_at};
 
 /// What a garbage collection deleted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -312,7 +312,7 @@ impl OrderedParquetDataset {
             ));
         }
         let col = batch.column(snapshot.ordered_index());
-        crate::value::check_ordered(col, &snapshot.manifest.ordered_on)
+        crate::value::stored::check_ordered(col, &snapshot.manifest.ordered_on)
             .map_err(|e| e.to_string())?;
         if col.is_empty() {
             return Err("is empty".into());

@@ -6,7 +6,6 @@
 //! a newer version when it writes, or on [`OrderedParquetDataset::refresh`].
 //! Readers take no lock; writers serialize on `_ordo/lock`.
 
-mod layout;
 mod maintain;
 mod read;
 mod write;
@@ -18,9 +17,10 @@ use std::sync::{Arc, RwLock};
 use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
-use crate::manifest::{self, DecodeError, MANIFEST_DIR, Manifest};
+use crate::format::manifest::{self, DecodeError, MANIFEST_DIR, Manifest};
 use crate::storage::{LocalStorage, Storage, join};
-use crate::value::{OrderedValue, typed};
+use crate::value::OrderedValue;
+use crate::value::stored::typed;
 
 pub use maintain::{GcReport, Violation};
 pub use read::{ReadOptions, Scan};

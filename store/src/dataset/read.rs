@@ -11,9 +11,10 @@ use rayon::prelude::*;
 
 use super::{OrderedParquetDataset, Snapshot};
 use crate::error::{Error, Result};
-use crate::rowfile::{self, PagePrune, ReadSpec, RowFileReader};
+use crate::format::rowfile::{self, PagePrune, ReadSpec, RowFileReader};
 use crate::storage::Storage;
-use crate::value::{OrderedValue, bound_to_stored, cmp_values, partition_point};
+use crate::value::OrderedValue;
+use crate::value::stored::{bound_to_stored, cmp_values, partition_point};
 
 /// What to read: columns, a range `[start, end_excl)` of the ordered
 /// column, and the batch size of scans.

@@ -15,30 +15,11 @@ use zarrs::storage::storage_adapter::atomic_write::AtomicWriteStorageAdapter;
 
 use super::FIELDS_DIR;
 use super::element::{ElementType, FieldElement};
+use super::zarr::{Store, TIME_CHUNK, TIME_FILL, lock, truncations, zarr_err};
 use crate::error::{Error, Result};
-use crate::storage::{LocalStorage, Storage};
-
-pub(crate) type Store = AtomicWriteStorageAdapter<FilesystemStore>;
-
-/// Elements per chunk of the `time` coordinate.
-pub(crate) const TIME_CHUNK: u64 = 4096;
-/// The attribute of `time` counting truncations (and `replace_from`s):
-/// the only operations that change frames below the published length.
-pub(crate) const TRUNCATIONS: &str = "ordo_truncations";
-
-/// How many truncations `time`'s metadata records.
-pub(crate) fn truncations(time: &Array<Store>) -> u64 {
-    time.attributes()
-        .get(TRUNCATIONS)
-        .and_then(Value::as_u64)
-        .unwrap_or(0)
-}
 
 /// How many times a read is retried while truncations keep overlapping it.
 const READ_ATTEMPTS: usize = 16;
-
-/// Fill value of `time`: the NaT of numpy, so no real time is masked.
-pub(crate) const TIME_FILL: i64 = i64::MIN;
 
 /// Compression of a field's chunks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,13 +202,6 @@ pub struct FieldArray {
     pub(crate) read_cache: Arc<Mutex<Option<Arc<Array<Store>>>>>,
 }
 
-pub(crate) fn zarr_err(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> Error + '_ {
-    move |e| Error::Zarr {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    }
-}
-
 fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && !name.starts_with(['_', '.'])
@@ -277,7 +251,7 @@ impl FieldArray {
         // An interrupted creation may have left temporary keys, which the
         // atomic adapter refuses to overwrite; what it published (array
         // metadata without the group) is overwritten below.
-        super::write::remove_tmp_files(&root)?;
+        super::zarr::remove_tmp_files(&root)?;
         let fs = FilesystemStore::new(&root).map_err(|e| err(&e))?;
         let store = Arc::new(AtomicWriteStorageAdapter::new(Arc::new(fs)));
 
@@ -642,24 +616,4 @@ fn fill_value(spec: &FieldSpec) -> zarrs::array::FillValue {
         ElementType::U32 => FillValue::from(v as u32),
         ElementType::U64 => FillValue::from(v as u64),
     }
-}
-
-/// Takes the writer lock of field `name` (outside its `.zarr`).
-pub(crate) fn lock(
-    dataset_dir: &Path,
-    name: &str,
-    timeout: std::time::Duration,
-) -> Result<crate::storage::LockGuard> {
-    let storage = LocalStorage::new(dataset_dir.join(FIELDS_DIR));
-    let lock = format!("{name}.lock");
-    storage
-        .lock(&lock, timeout)
-        .map_err(|source| Error::Io {
-            path: storage.display_path(&lock),
-            source,
-        })?
-        .ok_or_else(|| Error::LockTimeout {
-            path: storage.display_path(&lock),
-            waited: timeout,
-        })
 }

@@ -27,6 +27,7 @@ mod in_store;
 mod locate;
 mod time_chunks;
 mod write;
+mod zarr;
 
 pub use array::{FieldArray, FieldCodec, FieldSpec};
 pub use element::{ElementType, FieldElement};

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use zarrs::array::{Array, ArraySubset};
 
-use super::array::{Store, TIME_FILL, zarr_err};
+use super::zarr::{Store, TIME_FILL, zarr_err};
 use crate::error::{Error, Result};
 
 /// Writes `times` at positions `n..n + times.len()` of `time`, whose shape

@@ -8,8 +8,9 @@ use ndarray::ArrayViewD;
 use zarrs::array::{Array, ArraySubset};
 use zarrs::filesystem::FilesystemStore;
 
-use super::array::{FieldArray, Store, TIME_FILL, zarr_err};
+use super::array::FieldArray;
 use super::element::{ElementType, FieldElement};
+use super::zarr::{Store, TIME_FILL, remove_tmp_files, zarr_err};
 use crate::error::{Error, Result};
 use crate::storage::LockGuard;
 
@@ -17,7 +18,7 @@ impl FieldArray {
     fn lock(&self, timeout: Duration) -> Result<LockGuard> {
         let fields_dir = self.root.parent().expect("a .zarr has a parent");
         let dataset_dir = fields_dir.parent().expect("_fields has a parent");
-        super::array::lock(dataset_dir, &self.name, timeout)
+        super::zarr::lock(dataset_dir, &self.name, timeout)
     }
 
     /// Appends frames (shape `[k, ...frame]`) with their `k` times, which
@@ -187,9 +188,9 @@ impl FieldArray {
         // before anything is erased, and a read that overlapped this one
         // sees the count change and reads again (see `read_region`).
         time.set_shape(vec![n]).map_err(|e| err(&e))?;
-        let truncations = super::array::truncations(time) + 1;
+        let truncations = super::zarr::truncations(time) + 1;
         time.attributes_mut()
-            .insert(super::array::TRUNCATIONS.into(), truncations.into());
+            .insert(super::zarr::TRUNCATIONS.into(), truncations.into());
         time.store_metadata().map_err(|e| err(&e))?;
         erase_tail(time, n, len, ElementType::I64).map_err(|e| err(&e))?;
         let data_len = data.shape()[0];
@@ -283,7 +284,7 @@ impl FieldArray {
             "data/zarr.json.tmp".into(),
             "time/zarr.json.tmp".into(),
         ];
-        let time_chunk = super::array::TIME_CHUNK;
+        let time_chunk = super::zarr::TIME_CHUNK;
         for t in n / time_chunk..=last / time_chunk {
             keys.push(format!("time/c/{t}.tmp"));
         }
@@ -305,30 +306,6 @@ impl FieldArray {
         }
         Ok(())
     }
-}
-
-pub(super) fn remove_tmp_files(dir: &std::path::Path) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        path: dir.to_owned(),
-        source,
-    })?;
-    for entry in entries {
-        let entry = entry.map_err(|source| Error::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let path = entry.path();
-        let kind = entry.file_type().map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        if kind.is_dir() {
-            remove_tmp_files(&path)?;
-        } else if path.extension().is_some_and(|e| e == "tmp") {
-            std::fs::remove_file(&path).map_err(|source| Error::Io { path, source })?;
-        }
-    }
-    Ok(())
 }
 
 /// Erases the data of rows `n..old_len` along the first axis: whole chunks

@@ -12,7 +12,8 @@ use arrow::array::RecordBatch;
 
 use crate::dataset::{OrderedParquetDataset, ReadOptions, RowGroupStats};
 use crate::error::Result;
-use crate::value::{OrderedValue, cmp_values, partition_point};
+use crate::value::OrderedValue;
+use crate::value::stored::{cmp_values, partition_point};
 
 /// A read of one row group's range.
 pub(super) type Job<'a> = (

@@ -18,7 +18,8 @@ use crate::dataset::OrderedParquetDataset;
 use crate::error::{Error, Result};
 use crate::keys::TopLevel;
 use crate::store::Store;
-use crate::value::{OrderedValue, bound_to_stored, cmp_values, typed};
+use crate::value::OrderedValue;
+use crate::value::stored::{bound_to_stored, cmp_values, typed};
 
 /// The iterator of [`Store::iter_intersections`]: yields
 /// `Result<`[`Step`]`>`; the first error ends it.

@@ -1,11 +1,13 @@
 //! Options of writes and maintenance, as builders with sensible defaults.
 
+pub(crate) mod period;
+
 use std::time::Duration;
 
 use parquet::basic::{Compression, ZstdLevel};
 
 use crate::error::{Error, Result};
-use crate::period::Period;
+use crate::options::period::Period;
 
 /// The default row-group target: small enough that a merge in the middle
 /// of a dataset rewrites little, large enough for fast scans.

@@ -2,16 +2,18 @@
 //! the relative path its key gives. The semantics are documented on
 //! [`Store`].
 
+pub(crate) mod discover;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use self::discover::has_manifest;
 use crate::dataset::OrderedParquetDataset;
 use crate::error::{Error, Result};
 use crate::keys::TopLevel;
-use crate::manifest::{self, MANIFEST_DIR};
 use crate::options::DEFAULT_LOCK_TIMEOUT;
 
 /// A collection of datasets named by keys of type `K`, each in the
@@ -480,7 +482,7 @@ fn discover<K: TopLevel + Ord>(root: &Path) -> Result<BTreeSet<K>> {
 /// holds a manifest, skipping links, files and names starting with `_` or
 /// `.` (or not UTF-8).
 fn walk(root: &Path, rel: &Path, levels: usize, found: &mut dyn FnMut(&Path)) -> Result<()> {
-    for child in crate::discover::subdirectories(root, rel)? {
+    for child in discover::subdirectories(root, rel)? {
         if levels > 1 {
             walk(root, &child, levels - 1, found)?;
         } else if has_manifest(&root.join(&child)).map_err(|source| Error::Io {
@@ -507,36 +509,4 @@ fn probe(root: &Path, rel: &Path) -> io::Result<bool> {
         }
     }
     has_manifest(&path)
-}
-
-/// Whether `dir/_ordo/manifests/` (real directories, no links) holds a
-/// manifest file.
-pub(crate) fn has_manifest(dir: &Path) -> io::Result<bool> {
-    let mut path = dir.to_path_buf();
-    for level in MANIFEST_DIR.split('/') {
-        path.push(level);
-        match fs::symlink_metadata(&path) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Ok(false),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(e),
-        }
-    }
-    let entries = match fs::read_dir(&path) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        if entry.file_type()?.is_file()
-            && entry
-                .file_name()
-                .to_str()
-                .is_some_and(|n| manifest::parse_manifest_name(n).is_some())
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }

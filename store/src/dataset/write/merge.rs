@@ -8,8 +8,9 @@ use arrow::compute::interleave_record_batch;
 use arrow::row::{RowConverter, SortField};
 
 use crate::error::Result;
-use crate::period::Bucketer;
-use crate::value::{OrderedValue, cmp_values, partition_point, value_at};
+use crate::options::period::Bucketer;
+use crate::value::OrderedValue;
+use crate::value::stored::{cmp_values, partition_point, value_at};
 
 /// How merged rows are cut into row groups.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use arrow::row::{RowConverter, SortField};
 
 use crate::error::{Error, Result};
 use crate::options::DuplicatesOn;
-use crate::value::{cmp_values, value_at};
+use crate::value::stored::{cmp_values, value_at};
 
 /// The column indices forming the duplicate key, or `None` for no dedup.
 pub(crate) fn key_columns(

@@ -12,7 +12,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::value::{Kind, OrderedValue, cmp_values, kind_of};
+use crate::value::OrderedValue;
+use crate::value::stored::{Kind, cmp_values, kind_of};
 
 /// The format this build writes and the newest it reads.
 pub(crate) const FORMAT_VERSION: u32 = 1;

@@ -1,5 +1,16 @@
 //! The write path: validate, lock, plan, write immutable files, publish
 //! the next manifest with create-if-absent.
+//!
+//! Its parts: [`conform`] (new data against the dataset's schema),
+//! [`dedup`] (keep-last), [`merge`] (stable merge and the cutter),
+//! [`plan`] (pure decisions: overlap and coalescing), [`layout`] (the row
+//! groups a write builds, executing the plan).
+
+pub(crate) mod conform;
+pub(crate) mod dedup;
+mod layout;
+pub(crate) mod merge;
+pub(crate) mod plan;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,19 +20,19 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
-use super::layout::{Layout, Slot};
+use self::layout::{Layout, Slot};
 use super::{OrderedParquetDataset, Snapshot};
 
-use crate::conform::{conform, initial_schema};
-use crate::dedup;
+use self::conform::{conform, initial_schema};
+use self::merge::Cutter;
 use crate::error::{Error, Result};
-use crate::manifest::{self, LOCK_FILE, MANIFEST_DIR, Manifest, RowGroupEntry};
-use crate::merge::Cutter;
+use crate::format::manifest::{self, LOCK_FILE, MANIFEST_DIR, Manifest, RowGroupEntry};
+use crate::format::rowfile;
+use crate::options::period::Bucketer;
 use crate::options::{RowGroupTarget, WriteOptions};
-use crate::period::Bucketer;
-use crate::rowfile;
 use crate::storage::{LockGuard, random_u64};
-use crate::value::{OrderedValue, bound_to_stored, check_ordered, cmp_values, kind_of, value_at};
+use crate::value::OrderedValue;
+use crate::value::stored::{bound_to_stored, check_ordered, cmp_values, kind_of, value_at};
 
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::store::has_manifest;
+use crate::format::manifest::{self, MANIFEST_DIR};
 
 /// The dataset directories under `root`, relative to it and sorted: every
 /// directory at any depth whose `_ordo/manifests/` holds a manifest. `root`
@@ -109,6 +109,38 @@ fn io_error(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
     }
 }
 
+/// Whether `dir/_ordo/manifests/` (real directories, no links) holds a
+/// manifest file.
+pub(crate) fn has_manifest(dir: &Path) -> io::Result<bool> {
+    let mut path = dir.to_path_buf();
+    for level in MANIFEST_DIR.split('/') {
+        path.push(level);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        }
+    }
+    let entries = match fs::read_dir(&path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_file()
+            && entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| manifest::parse_manifest_name(n).is_some())
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,7 +151,7 @@ mod tests {
         let manifests = root.join(rel).join("_ordo/manifests");
         fs::create_dir_all(&manifests).unwrap();
         fs::write(
-            manifests.join(crate::manifest::manifest_name(1)),
+            manifests.join(crate::format::manifest::manifest_name(1)),
             b"{}", // discovery does not decode manifests
         )
         .unwrap();

@@ -11,7 +11,8 @@
 use std::ops::Range;
 
 use crate::options::Coalesce;
-use crate::value::{OrderedValue, cmp_values};
+use crate::value::OrderedValue;
+use crate::value::stored::cmp_values;
 
 /// The existing row groups whose `[min, max]` meets `[new_min, new_max]`
 /// (inclusive: equal values must share a row group), as a range of

@@ -7,14 +7,14 @@ use std::ops::Range;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
-use super::{OrderedParquetDataset, Snapshot};
-use crate::dedup;
+use crate::dataset::write::dedup;
+use crate::dataset::write::merge::{Cutter, merge_sorted};
+use crate::dataset::write::plan::{self, Shape, Sizing};
+use crate::dataset::{OrderedParquetDataset, Snapshot};
 use crate::error::Result;
-use crate::merge::{Cutter, merge_sorted};
+use crate::format::rowfile;
 use crate::options::Coalesce;
-use crate::plan::{self, Shape, Sizing};
-use crate::rowfile;
-use crate::value::value_at;
+use crate::value::stored::value_at;
 
 /// One row group of the layout being built.
 pub(crate) enum Slot {

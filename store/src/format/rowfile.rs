@@ -27,7 +27,8 @@ use parquet::schema::types::ColumnPath;
 
 use crate::error::{Error, Result};
 use crate::storage::Storage;
-use crate::value::{OrderedValue, cmp_values};
+use crate::value::OrderedValue;
+use crate::value::stored::cmp_values;
 
 /// Writer settings of every row-group file: statistics with page index,
 /// `sorting_columns` on the ordered column, which is delta-encoded (plain

@@ -145,41 +145,27 @@ pub(crate) fn check_ordered(array: &ArrayRef, column: &str) -> Result<()> {
             row,
         });
     }
-    use DataType::*;
-    let unsorted_row = match array.data_type() {
-        Int8 => first_descent(array.as_primitive::<Int8Type>().values()),
-        Int16 => first_descent(array.as_primitive::<Int16Type>().values()),
-        Int32 => first_descent(array.as_primitive::<Int32Type>().values()),
-        Int64 => first_descent(array.as_primitive::<Int64Type>().values()),
-        Date32 => first_descent(array.as_primitive::<Date32Type>().values()),
-        Date64 => first_descent(array.as_primitive::<Date64Type>().values()),
-        Timestamp(TimeUnit::Second, _) => {
-            first_descent(array.as_primitive::<TimestampSecondType>().values())
-        }
-        Timestamp(TimeUnit::Millisecond, _) => {
-            first_descent(array.as_primitive::<TimestampMillisecondType>().values())
-        }
-        Timestamp(TimeUnit::Microsecond, _) => {
-            first_descent(array.as_primitive::<TimestampMicrosecondType>().values())
-        }
-        Timestamp(TimeUnit::Nanosecond, _) => {
-            first_descent(array.as_primitive::<TimestampNanosecondType>().values())
-        }
-        UInt8 => first_descent(array.as_primitive::<UInt8Type>().values()),
-        UInt16 => first_descent(array.as_primitive::<UInt16Type>().values()),
-        UInt32 => first_descent(array.as_primitive::<UInt32Type>().values()),
-        UInt64 => first_descent(array.as_primitive::<UInt64Type>().values()),
-        Float32 => check_floats(array.as_primitive::<Float32Type>().values(), column)?,
-        Float64 => check_floats(array.as_primitive::<Float64Type>().values(), column)?,
-        Utf8 => first_descent_iter(array.as_string::<i32>().iter().map(Option::unwrap)),
-        LargeUtf8 => first_descent_iter(array.as_string::<i64>().iter().map(Option::unwrap)),
-        Utf8View => first_descent_iter(array.as_string_view().iter().map(Option::unwrap)),
-        other => {
-            return Err(Error::UnsupportedOrderedType {
-                column: column.to_owned(),
-                data_type: other.to_string(),
-            });
-        }
+    if kind_of(array.data_type()).is_none() {
+        return Err(Error::UnsupportedOrderedType {
+            column: column.to_owned(),
+            data_type: array.data_type().to_string(),
+        });
+    }
+    if let Some(row) = first_nan(array.as_ref()) {
+        return Err(Error::NanInOrderedColumn {
+            column: column.to_owned(),
+            row,
+        });
+    }
+    // Each row against the one before: arrow's comparison kernels order
+    // floats by IEEE total order, as the statistics do (-0.0 before 0.0).
+    let n = array.len();
+    let unsorted_row = if n < 2 {
+        None
+    } else {
+        let descents =
+            arrow::compute::kernels::cmp::lt(&array.slice(1, n - 1), &array.slice(0, n - 1))?;
+        descents.values().set_indices().next().map(|i| i + 1)
     };
     match unsorted_row {
         None => Ok(()),
@@ -192,57 +178,20 @@ pub(crate) fn check_ordered(array: &ArrayRef, column: &str) -> Result<()> {
     }
 }
 
-fn first_descent<T: PartialOrd>(values: &[T]) -> Option<usize> {
-    values.windows(2).position(|w| w[1] < w[0]).map(|i| i + 1)
-}
-
-fn first_descent_iter<T: PartialOrd>(mut values: impl Iterator<Item = T>) -> Option<usize> {
-    let mut prev = values.next()?;
-    for (i, v) in values.enumerate() {
-        if v < prev {
-            return Some(i + 1);
-        }
-        prev = v;
-    }
-    None
-}
-
-fn check_floats<T: num_like::Float>(values: &[T], column: &str) -> Result<Option<usize>> {
-    if let Some(row) = values.iter().position(|v| v.is_nan()) {
-        return Err(Error::NanInOrderedColumn {
-            column: column.to_owned(),
-            row,
-        });
-    }
-    // total_cmp, as the statistics use, so that -0.0 sorts before 0.0.
-    Ok(values
-        .windows(2)
-        .position(|w| w[1].total_cmp(w[0]) == Ordering::Less)
-        .map(|i| i + 1))
-}
-
-mod num_like {
-    use std::cmp::Ordering;
-
-    pub trait Float: PartialOrd + Copy {
-        fn is_nan(self) -> bool;
-        fn total_cmp(self, other: Self) -> Ordering;
-    }
-    impl Float for f32 {
-        fn is_nan(self) -> bool {
-            f32::is_nan(self)
-        }
-        fn total_cmp(self, other: Self) -> Ordering {
-            f32::total_cmp(&self, &other)
-        }
-    }
-    impl Float for f64 {
-        fn is_nan(self) -> bool {
-            f64::is_nan(self)
-        }
-        fn total_cmp(self, other: Self) -> Ordering {
-            f64::total_cmp(&self, &other)
-        }
+/// The first row holding a NaN in a float column.
+fn first_nan(array: &dyn Array) -> Option<usize> {
+    match array.data_type() {
+        DataType::Float32 => array
+            .as_primitive::<Float32Type>()
+            .values()
+            .iter()
+            .position(|v| v.is_nan()),
+        DataType::Float64 => array
+            .as_primitive::<Float64Type>()
+            .values()
+            .iter()
+            .position(|v| v.is_nan()),
+        _ => None,
     }
 }
 

@@ -4,12 +4,11 @@
 use std::collections::HashSet;
 
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
-use arrow::compute::filter_record_batch;
+use arrow::compute::{filter_record_batch, partition};
 use arrow::row::{RowConverter, SortField};
 
 use crate::error::{Error, Result};
 use crate::options::DuplicatesOn;
-use crate::value::stored::{cmp_values, value_at};
 
 /// The column indices forming the duplicate key, or `None` for no dedup.
 pub(crate) fn key_columns(
@@ -60,23 +59,15 @@ pub(crate) fn keep_last(
     let rows = converter.convert_columns(&key_arrays)?;
     let mut keep = vec![true; n];
     let mut seen = HashSet::new();
-    let mut run_end = n;
-    // Walk runs of equal ordered values from the end, keeping the first
-    // occurrence of each key seen (the last in row order).
-    while run_end > 0 {
-        let last = value_at(ordered.as_ref(), run_end - 1);
-        let mut run_start = run_end - 1;
-        while run_start > 0 && cmp_values(&value_at(ordered.as_ref(), run_start - 1), &last).is_eq()
-        {
-            run_start -= 1;
-        }
-        if run_end - run_start > 1 {
+    // Within each run of equal ordered values, walk from the end and keep
+    // the first occurrence of each key seen (the last in row order).
+    for run in partition(std::slice::from_ref(ordered))?.ranges() {
+        if run.len() > 1 {
             seen.clear();
-            for i in (run_start..run_end).rev() {
+            for i in run.rev() {
                 keep[i] = seen.insert(rows.row(i));
             }
         }
-        run_end = run_start;
     }
     if keep.iter().all(|&k| k) {
         return Ok(batch.clone());

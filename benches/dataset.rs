@@ -12,6 +12,7 @@ use common::{raw_read, raw_write, report_ratio, ticks};
 use criterion::{BatchSize, Criterion, criterion_group};
 use ordo::arrow::array::{AsArray, RecordBatch};
 use ordo::arrow::datatypes::TimestampNanosecondType;
+use ordo::chrono::TimeZone;
 use ordo::storage::{Durability, LocalStorage};
 use ordo::{Coalesce, OrderedParquetDataset, OrderedValue, WriteOptions};
 
@@ -101,7 +102,11 @@ fn reads(c: &mut Criterion) {
     let overlapping: Vec<PathBuf> = ds
         .row_group_stats()
         .iter()
-        .filter(|s| s.max >= OrderedValue::Int(lo) && s.min < OrderedValue::Int(hi))
+        .filter(|s| {
+            // Statistics are in the column's type: instants.
+            let at = |ns: i64| OrderedValue::from(ordo::chrono::Utc.timestamp_nanos(ns));
+            s.max >= at(lo) && s.min < at(hi)
+        })
         .map(|s| dir.path().join(&s.file))
         .collect();
     g.bench_function("raw_range", |b| {

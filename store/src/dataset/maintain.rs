@@ -166,7 +166,7 @@ impl OrderedParquetDataset {
             report.files_deleted.push(f);
         }
         for &v in collect {
-            let name = format!("{MANIFEST_DIR}/{}", manifest::manifest_name(v));
+            let name = manifest::manifest_path(v);
             self.storage
                 .delete(&self.file_path(&name))
                 .map_err(self.io_error(&name))?;

@@ -317,7 +317,7 @@ impl OrderedParquetDataset {
 
     /// Reads manifest `version`; `Ok(None)` if it does not exist.
     pub(crate) fn load_manifest(&self, version: u64) -> Result<Option<Manifest>> {
-        let name = format!("{MANIFEST_DIR}/{}", manifest::manifest_name(version));
+        let name = manifest::manifest_path(version);
         let bytes = match self.storage.read(&self.file_path(&name)) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -31,6 +31,11 @@ pub(crate) fn manifest_name(version: u64) -> String {
     format!("{version:020}.json")
 }
 
+/// The path of manifest `version` relative to the dataset.
+pub(crate) fn manifest_path(version: u64) -> String {
+    format!("{MANIFEST_DIR}/{}", manifest_name(version))
+}
+
 /// The version a manifest file name stands for, if it is one.
 pub(crate) fn parse_manifest_name(name: &str) -> Option<u64> {
     let digits = name.strip_suffix(".json")?;

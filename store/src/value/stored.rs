@@ -133,9 +133,15 @@ pub(crate) fn partition_point(array: &dyn Array, v: &OrderedValue, after_equal: 
     lo
 }
 
-/// Checks an ordered column of new data: no nulls, no NaN, sorted
-/// ascending (ties allowed).
+/// Checks an ordered column of new data: a type ordo orders on, no nulls,
+/// no NaN, sorted ascending (ties allowed).
 pub(crate) fn check_ordered(array: &ArrayRef, column: &str) -> Result<()> {
+    if kind_of(array.data_type()).is_none() {
+        return Err(Error::UnsupportedOrderedType {
+            column: column.to_owned(),
+            data_type: array.data_type().to_string(),
+        });
+    }
     if let Some(row) = array
         .nulls()
         .and_then(|n| (0..n.len()).find(|&i| n.is_null(i)))
@@ -143,12 +149,6 @@ pub(crate) fn check_ordered(array: &ArrayRef, column: &str) -> Result<()> {
         return Err(Error::NullInOrderedColumn {
             column: column.to_owned(),
             row,
-        });
-    }
-    if kind_of(array.data_type()).is_none() {
-        return Err(Error::UnsupportedOrderedType {
-            column: column.to_owned(),
-            data_type: array.data_type().to_string(),
         });
     }
     if let Some(row) = first_nan(array.as_ref()) {

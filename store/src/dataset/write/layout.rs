@@ -12,6 +12,7 @@ use crate::dataset::write::merge::{Cutter, merge_sorted};
 use crate::dataset::write::plan::{self, Shape, Sizing};
 use crate::dataset::{OrderedParquetDataset, Snapshot};
 use crate::error::Result;
+use crate::format::manifest::RowGroupEntry;
 use crate::format::rowfile;
 use crate::options::Coalesce;
 use crate::value::stored::value_at;
@@ -58,6 +59,39 @@ impl<'a> Layout<'a> {
             groups_rewritten: 0,
             rows_rewritten: 0,
         }
+    }
+
+    /// Whether the layout still is the snapshot's `n` groups, untouched.
+    pub(crate) fn unchanged(&self, n: usize) -> bool {
+        self.slots.len() == n && self.slots.iter().all(|s| matches!(s, Slot::Keep(_)))
+    }
+
+    /// The new groups, in order.
+    pub(crate) fn new_groups(&self) -> Vec<&RecordBatch> {
+        self.slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::New(b) => Some(b),
+                Slot::Keep(_) => None,
+            })
+            .collect()
+    }
+
+    /// The manifest entries of the layout: kept groups' from `current`,
+    /// then `new` (one per new group, in order).
+    pub(crate) fn entries(
+        &self,
+        current: Option<&Snapshot>,
+        new: Vec<RowGroupEntry>,
+    ) -> Vec<RowGroupEntry> {
+        let mut new = new.into_iter();
+        self.slots
+            .iter()
+            .map(|s| match s {
+                Slot::Keep(i) => current.expect("kept").manifest.row_groups[*i].clone(),
+                Slot::New(_) => new.next().expect("one entry per new group"),
+            })
+            .collect()
     }
 
     fn sizing(&self) -> Sizing {

@@ -20,19 +20,19 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
-use self::layout::{Layout, Slot};
+use self::layout::Layout;
 use super::{OrderedParquetDataset, Snapshot};
 
 use self::conform::{conform, initial_schema};
 use self::merge::Cutter;
 use crate::error::{Error, Result};
-use crate::format::manifest::{self, LOCK_FILE, MANIFEST_DIR, Manifest, RowGroupEntry};
+use crate::format::manifest::{self, LOCK_FILE, Manifest, RowGroupEntry};
 use crate::format::rowfile;
 use crate::options::period::Bucketer;
 use crate::options::{RowGroupTarget, WriteOptions};
 use crate::storage::{LockGuard, random_u64};
 use crate::value::OrderedValue;
-use crate::value::stored::{bound_to_stored, check_ordered, cmp_values, kind_of, value_at};
+use crate::value::stored::{bound_to_stored, check_ordered, cmp_values, value_at};
 
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,11 +80,25 @@ pub(crate) fn cutter(
 }
 
 /// What a commit does to the layout.
-enum Mode {
-    /// Merge new rows, then coalesce.
-    Write,
+enum Change {
+    /// Merge new rows (conformed to the dataset's schema, deduplicated
+    /// among themselves on `dedup_key`), then coalesce.
+    Write {
+        data: RecordBatch,
+        dedup_key: Option<Vec<usize>>,
+    },
     /// Re-cut these row groups.
     Compact(std::ops::Range<usize>),
+}
+
+/// A commit prepared under the lock: the version it builds on, the
+/// dataset's schema and ordered column, and the cutter of the target.
+struct Base {
+    current: Option<Arc<Snapshot>>,
+    last_version: u64,
+    schema: SchemaRef,
+    idx: usize,
+    cutter: Cutter,
 }
 
 /// Auto garbage collection runs after every this many versions.
@@ -98,6 +112,8 @@ impl OrderedParquetDataset {
     /// order may differ). On any error nothing changes on disk. See the
     /// type's docs for an example.
     pub fn write(&self, batch: &RecordBatch, options: &WriteOptions) -> Result<WriteReport> {
+        // Everything that can be checked on the data alone is, before the
+        // lock is taken.
         options.check()?;
         let column = &options.ordered_on;
         let idx = batch
@@ -113,15 +129,10 @@ impl OrderedParquetDataset {
                     .collect::<Vec<_>>()
                     .join(", "),
             })?;
-        let ordered = batch.column(idx);
-        if kind_of(ordered.data_type()).is_none() {
-            return Err(Error::UnsupportedOrderedType {
-                column: column.clone(),
-                data_type: ordered.data_type().to_string(),
-            });
-        }
-        check_ordered(ordered, column)?;
-        cutter(&options.target, batch.schema_ref(), column)?;
+        check_ordered(batch.column(idx), column)?;
+        // Conformance never changes the ordered column's kind, so the
+        // cutter holds for the conformed rows too.
+        let cutter = cutter(&options.target, batch.schema_ref(), column)?;
         let fresh_schema = initial_schema(batch)?;
         dedup::key_columns(&options.duplicates_on, batch, idx)?;
 
@@ -140,11 +151,19 @@ impl OrderedParquetDataset {
         };
         let data = conform(batch, &schema)?;
         let idx = schema.index_of(column).expect("conformed");
-        let data = match dedup::key_columns(&options.duplicates_on, &data, idx)? {
-            Some(key) => dedup::keep_last(&data, idx, &key)?,
+        let dedup_key = dedup::key_columns(&options.duplicates_on, &data, idx)?;
+        let data = match &dedup_key {
+            Some(key) => dedup::keep_last(&data, idx, key)?,
             None => data,
         };
-        self.commit(current, last_version, &schema, &data, options, Mode::Write)
+        let base = Base {
+            current,
+            last_version,
+            schema,
+            idx,
+            cutter,
+        };
+        self.commit(base, Change::Write { data, dedup_key }, options)
     }
 
     /// The latest version number (tombstones included) and snapshot, with
@@ -256,29 +275,87 @@ impl OrderedParquetDataset {
                 a..b.max(a)
             }
         };
-        let empty = RecordBatch::new_empty(schema.clone());
-        let mode = Mode::Compact(groups);
-        self.commit(Some(snapshot), last_version, &schema, &empty, options, mode)
+        let idx = snapshot.ordered_index();
+        let base = Base {
+            cutter: cutter(&options.target, &schema, &options.ordered_on)?,
+            current: Some(snapshot),
+            last_version,
+            schema,
+            idx,
+        };
+        self.commit(base, Change::Compact(groups), options)
     }
 
-    fn commit(
-        &self,
-        current: Option<Arc<Snapshot>>,
-        last_version: u64,
-        schema: &SchemaRef,
-        data: &RecordBatch,
+    /// Builds the new layout, writes its new row groups and publishes the
+    /// next manifest; commits nothing when nothing changes.
+    fn commit(&self, base: Base, change: Change, options: &WriteOptions) -> Result<WriteReport> {
+        let layout = self.new_layout(&base, change, options)?;
+        let mut report = WriteReport {
+            version: base.last_version,
+            row_groups_rewritten: layout.groups_rewritten,
+            rows_rewritten: layout.rows_rewritten,
+            ..WriteReport::default()
+        };
+        let kv = metadata_after(base.current.as_deref(), options);
+        if let Some(s) = &base.current
+            && layout.unchanged(s.stats.len())
+            && kv == s.manifest.key_value_metadata
+        {
+            // Nothing to commit; the handle still moves to the latest.
+            self.set_current(Some(s.clone()));
+            return Ok(report);
+        }
+        let version = base.last_version + 1;
+        let new_batches = layout.new_groups();
+        let entries = self.write_files(version, &base.schema, &new_batches, options)?;
+        report.row_groups_written = entries.len();
+        report.rows_written = new_batches.iter().map(|b| b.num_rows() as u64).sum();
+        report.bytes_written = entries.iter().map(|e| e.size).sum();
+        let new_files: Vec<String> = entries.iter().map(|e| e.file.clone()).collect();
+        let manifest = Manifest {
+            format: manifest::FORMAT_NAME.into(),
+            format_version: manifest::FORMAT_VERSION,
+            version,
+            created_at_ms: now_ms(),
+            ordered_on: options.ordered_on.clone(),
+            schema: base.current.as_ref().map_or_else(
+                || manifest::encode_schema(&base.schema),
+                |s| s.manifest.schema.clone(),
+            ),
+            key_value_metadata: kv,
+            row_groups: layout.entries(base.current.as_deref(), entries),
+            removed: false,
+        };
+        self.publish_or_clean_up(&manifest, &new_files)?;
+        report.version = version;
+        report.committed = true;
+        self.set_current(Some(Arc::new(Snapshot::with_schema(manifest, base.schema))));
+        if version.is_multiple_of(GC_EVERY)
+            && let Err(e) = self.gc_locked(&options.retention)
+        {
+            report.gc_error = Some(e.to_string());
+        }
+        Ok(report)
+    }
+
+    /// The layout after `change`: merged and coalesced, or re-cut.
+    fn new_layout<'a>(
+        &'a self,
+        base: &'a Base,
+        change: Change,
         options: &WriteOptions,
-        mode: Mode,
-    ) -> Result<WriteReport> {
-        let version = last_version + 1;
-        let idx = schema.index_of(&options.ordered_on).expect("conformed");
-        let cutter = cutter(&options.target, schema, &options.ordered_on)?;
-        let dedup_key = dedup::key_columns(&options.duplicates_on, data, idx)?;
-        let mut layout = Layout::new(self, current.as_deref(), schema.clone(), idx, cutter);
-        match mode {
-            Mode::Write => {
+    ) -> Result<Layout<'a>> {
+        let mut layout = Layout::new(
+            self,
+            base.current.as_deref(),
+            base.schema.clone(),
+            base.idx,
+            base.cutter.clone(),
+        );
+        match change {
+            Change::Write { data, dedup_key } => {
                 let touched = if data.num_rows() > 0 {
-                    layout.merge(data, dedup_key.as_deref())?
+                    layout.merge(&data, dedup_key.as_deref())?
                 } else {
                     Some(0..0)
                 };
@@ -287,93 +364,24 @@ impl OrderedParquetDataset {
                     layout.coalesce(touched, &options.coalesce)?;
                 }
             }
-            Mode::Compact(groups) => layout.recut(groups)?,
+            Change::Compact(groups) => layout.recut(groups)?,
         }
-        let mut report = WriteReport {
-            version: last_version,
-            rows_written: 0,
-            row_groups_rewritten: layout.groups_rewritten,
-            rows_rewritten: layout.rows_rewritten,
-            ..WriteReport::default()
-        };
-        let new_batches: Vec<&RecordBatch> = layout
-            .slots
-            .iter()
-            .filter_map(|s| match s {
-                Slot::New(b) => Some(b),
-                Slot::Keep(_) => None,
-            })
-            .collect();
-        let mut entries = self
-            .write_files(version, schema, &new_batches, options)?
-            .into_iter();
-        report.row_groups_written = entries.len();
-        report.rows_written = new_batches.iter().map(|b| b.num_rows() as u64).sum();
-        report.bytes_written = entries.as_slice().iter().map(|e| e.size).sum();
-        let new_files: Vec<String> = entries.as_slice().iter().map(|e| e.file.clone()).collect();
-        let row_groups: Vec<RowGroupEntry> = layout
-            .slots
-            .iter()
-            .map(|s| match s {
-                Slot::Keep(i) => current.as_ref().expect("kept").manifest.row_groups[*i].clone(),
-                Slot::New(_) => entries.next().expect("one entry per new group"),
-            })
-            .collect();
+        Ok(layout)
+    }
 
-        let mut kv = current
-            .as_ref()
-            .map_or_else(BTreeMap::new, |s| s.manifest.key_value_metadata.clone());
-        for (k, v) in &options.key_value_metadata {
-            match v {
-                Some(v) => kv.insert(k.clone(), v.clone()),
-                None => kv.remove(k),
-            };
-        }
-        if let Some(s) = current.clone()
-            && report.row_groups_written == 0
-            && row_groups.len() == s.stats.len()
-            && kv == s.manifest.key_value_metadata
-        {
-            // Nothing to commit; the handle still moves to the latest.
-            self.set_current(Some(s));
-            return Ok(report);
-        }
-        let manifest = Manifest {
-            format: manifest::FORMAT_NAME.into(),
-            format_version: manifest::FORMAT_VERSION,
-            version,
-            created_at_ms: now_ms(),
-            ordered_on: options.ordered_on.clone(),
-            schema: current.as_ref().map_or_else(
-                || manifest::encode_schema(schema),
-                |s| s.manifest.schema.clone(),
-            ),
-            key_value_metadata: kv,
-            row_groups,
-            removed: false,
+    /// Publishes `manifest`; on failure deletes `new_files`, unless the
+    /// manifest did get published (e.g. the final directory sync failed):
+    /// then they are live.
+    fn publish_or_clean_up(&self, manifest: &Manifest, new_files: &[String]) -> Result<()> {
+        let Err(e) = self.publish(manifest) else {
+            return Ok(());
         };
-        if let Err(e) = self.publish(&manifest) {
-            // Delete the new files, unless the manifest did get published
-            // (e.g. the final directory sync failed): then they are live.
-            if !self.manifest_exists(manifest.version).unwrap_or(false) {
-                for f in &new_files {
-                    let _ = self.storage.delete(&self.file_path(f));
-                }
+        if !self.manifest_exists(manifest.version).unwrap_or(false) {
+            for f in new_files {
+                let _ = self.storage.delete(&self.file_path(f));
             }
-            return Err(e);
         }
-        report.version = version;
-        report.committed = true;
-        self.set_current(Some(Arc::new(Snapshot::with_schema(
-            manifest,
-            schema.clone(),
-        ))));
-        if version.is_multiple_of(GC_EVERY)
-            && let Err(e) = self.gc_locked(&options.retention)
-        {
-            report.gc_error = Some(e.to_string());
-        }
-        Ok(report)
+        Err(e)
     }
 
     /// Encodes `batches` (in parallel) and writes one file each. On error,
@@ -423,7 +431,7 @@ impl OrderedParquetDataset {
     /// Whether manifest `version` exists (an error unless the storage
     /// answers one way or the other).
     fn manifest_exists(&self, version: u64) -> Result<bool> {
-        let name = format!("{MANIFEST_DIR}/{}", manifest::manifest_name(version));
+        let name = manifest::manifest_path(version);
         match self.storage.size(&self.file_path(&name)) {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
@@ -433,10 +441,7 @@ impl OrderedParquetDataset {
 
     /// Publishes `manifest` as the next version, create-if-absent.
     pub(crate) fn publish(&self, manifest: &Manifest) -> Result<()> {
-        let name = format!(
-            "{MANIFEST_DIR}/{}",
-            manifest::manifest_name(manifest.version)
-        );
+        let name = manifest::manifest_path(manifest.version);
         let created = self
             .storage
             .put_if_absent(&self.file_path(&name), &manifest.encode())
@@ -449,6 +454,18 @@ impl OrderedParquetDataset {
         }
         Ok(())
     }
+}
+
+/// The key-value metadata after `options`' changes to `current`'s.
+fn metadata_after(current: Option<&Snapshot>, options: &WriteOptions) -> BTreeMap<String, String> {
+    let mut kv = current.map_or_else(BTreeMap::new, |s| s.manifest.key_value_metadata.clone());
+    for (k, v) in &options.key_value_metadata {
+        match v {
+            Some(v) => kv.insert(k.clone(), v.clone()),
+            None => kv.remove(k),
+        };
+    }
+    kv
 }
 
 pub(crate) fn now_ms() -> i64 {

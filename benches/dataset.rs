@@ -13,8 +13,8 @@ use criterion::{BatchSize, Criterion, criterion_group};
 use ordo::arrow::array::{AsArray, RecordBatch};
 use ordo::arrow::datatypes::TimestampNanosecondType;
 use ordo::chrono::TimeZone;
-use ordo::storage::{Durability, LocalStorage};
-use ordo::{Coalesce, OrderedParquetDataset, OrderedValue, WriteOptions};
+use ordo::storage::Durability;
+use ordo::{Coalesce, OpenOptions, OrderedParquetDataset, OrderedValue, WriteOptions};
 
 const APPENDS: usize = 200;
 const APPEND_ROWS: usize = 10_000;
@@ -24,8 +24,7 @@ fn opts() -> WriteOptions {
 }
 
 fn open(dir: &std::path::Path, durability: Durability) -> OrderedParquetDataset {
-    let storage = LocalStorage::new(dir).with_durability(durability);
-    OrderedParquetDataset::open_in(std::sync::Arc::new(storage), "").unwrap()
+    OrderedParquetDataset::open_with(dir, &OpenOptions::new().durability(durability)).unwrap()
 }
 
 fn appends(c: &mut Criterion) {

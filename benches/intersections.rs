@@ -9,14 +9,16 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{report_ratio, ticks};
 use criterion::{Criterion, criterion_group};
 use ordo::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use ordo::storage::{Durability, LocalStorage};
-use ordo::{IntersectOptions, OrderedParquetDataset, ReadOptions, Store, TopLevel, WriteOptions};
+use ordo::storage::Durability;
+use ordo::{
+    IntersectOptions, OpenOptions, OrderedParquetDataset, ReadOptions, Store, TopLevel,
+    WriteOptions,
+};
 
 const DATASETS: usize = 10;
 const ROWS: usize = 2_000_000;
@@ -41,8 +43,8 @@ fn populate(root: &Path) {
     let shift = ordo::DEFAULT_ROW_GROUP_ROWS / DATASETS;
     for (i, key) in keys().iter().enumerate() {
         let dir = root.join(key.to_path().unwrap());
-        let storage = LocalStorage::new(dir).with_durability(Durability::Process);
-        let ds = OrderedParquetDataset::open_in(Arc::new(storage), "").unwrap();
+        let fast = OpenOptions::new().durability(Durability::Process);
+        let ds = OrderedParquetDataset::open_with(dir, &fast).unwrap();
         ds.write(&ticks((i * shift) as i64, ROWS), &WriteOptions::new("ts"))
             .unwrap();
     }

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use ordo::arrow::array::{Float64Array, RecordBatch, TimestampNanosecondArray};
 use ordo::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
-use ordo::storage::{Durability, LocalStorage};
-use ordo::{OrderedParquetDataset, Retention, WriteOptions};
+use ordo::storage::Durability;
+use ordo::{OpenOptions, OrderedParquetDataset, Retention, WriteOptions};
 
 const COMMITS: i64 = 1_000;
 const ROWS: i64 = 100;
@@ -62,9 +62,11 @@ fn run(
 ) -> Result<(u64, u64, usize), Box<dyn std::error::Error>> {
     let _ = std::fs::remove_dir_all(dir);
     // fsync off: the space used does not depend on it.
-    let storage = LocalStorage::new(dir).with_durability(Durability::Process);
-    let ds = OrderedParquetDataset::open_in(Arc::new(storage), "")?;
-    let opts = WriteOptions::new("ts").retention(retention);
+    let options = OpenOptions::new()
+        .durability(Durability::Process)
+        .retention(retention);
+    let ds = OrderedParquetDataset::open_with(dir, &options)?;
+    let opts = WriteOptions::new("ts");
     for i in 0..COMMITS {
         ds.write(&ticks(i * ROWS), &opts)?;
         std::thread::sleep(pace);

@@ -77,7 +77,8 @@ fn main() {
 }
 
 fn dataset_writer(dir: &Path, from: u64) {
-    let ds = OrderedParquetDataset::open(dir).unwrap();
+    let options = workload::open_options(workload::short_retention());
+    let ds = OrderedParquetDataset::open_with(dir, &options).unwrap();
     assert_eq!(
         workload::commits_of(&ds),
         from,

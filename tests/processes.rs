@@ -19,7 +19,7 @@ use common::workload::{self, DatasetModel, Rng};
 use ordo::fields::FieldArray;
 use ordo::ndarray::{Array as NdArray, IxDyn};
 use ordo::storage::{LocalStorage, Storage};
-use ordo::{Error, IntersectOptions, OrderedParquetDataset, Store, TopLevel};
+use ordo::{Error, IntersectOptions, OpenOptions, OrderedParquetDataset, Store, TopLevel};
 
 const ROLE: &str = "ORDO_PROC_ROLE";
 
@@ -112,7 +112,8 @@ fn child(role: &str, root: &Path) -> Result<(), String> {
     let deadline = Instant::now() + run_for();
     match role {
         "writer" => {
-            let store = Store::<Name>::open(root).map_err(e)?;
+            let options = workload::open_options(reader_retention());
+            let store = Store::<Name>::open_with(root, &options).map_err(e)?;
             let (a, b) = (
                 store.get(&key("a")).map_err(e)?,
                 store.get(&key("b")).map_err(e)?,
@@ -147,10 +148,11 @@ fn child(role: &str, root: &Path) -> Result<(), String> {
         "shared-writer" => {
             let w: i64 = std::env::var("ORDO_PROC_WRITER").unwrap().parse().unwrap();
             let n: u64 = std::env::var("ORDO_PROC_COMMITS").unwrap().parse().unwrap();
-            let ds = OrderedParquetDataset::open(root.join("shared")).map_err(e)?;
+            let open = workload::open_options(workload::short_retention());
+            let ds = OrderedParquetDataset::open_with(root.join("shared"), &open).map_err(e)?;
             let mut versions = Vec::new();
             for i in 1..=n {
-                let options = workload::write_options(false, workload::short_retention())
+                let options = workload::write_options(false)
                     .key_value_metadata([(format!("writer{w}"), Some(i.to_string()))]);
                 let report = ds
                     .write(&workload::commit_batch(i, w, 2), &options)
@@ -160,9 +162,9 @@ fn child(role: &str, root: &Path) -> Result<(), String> {
             println!("{}", versions.join(" "));
         }
         "locked-writer" => {
-            let ds = OrderedParquetDataset::open(root.join("shared")).map_err(e)?;
-            let options = workload::write_options(false, workload::short_retention())
-                .lock_timeout(Duration::from_millis(200));
+            let open = OpenOptions::new().lock_timeout(Duration::from_millis(200));
+            let ds = OrderedParquetDataset::open_with(root.join("shared"), &open).map_err(e)?;
+            let options = workload::write_options(false);
             match ds.write(&workload::commit_batch(1, 0, 1), &options) {
                 Err(Error::LockTimeout { .. }) => println!("LockTimeout"),
                 other => return Err(format!("expected LockTimeout, got {other:?}")),
@@ -378,7 +380,7 @@ fn lock_held_by_another_process() -> Result<String, String> {
     let ds = OrderedParquetDataset::open(root.path().join("shared")).unwrap();
     ds.write(
         &workload::commit_batch(1, 0, 1),
-        &workload::write_options(false, workload::short_retention()),
+        &workload::write_options(false),
     )
     .unwrap();
     let before = common::dir_snapshot(root.path());

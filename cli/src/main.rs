@@ -34,9 +34,10 @@ mod write;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use ordo::OrderedParquetDataset;
+use ordo::{OpenOptions, OrderedParquetDataset};
 
 /// Errors of the commands; printed as one `error: ...` line.
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -142,11 +143,30 @@ fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
 /// Opens the dataset at `path` for reading: an error when the path holds
 /// no committed version.
 fn open_existing(path: &Path) -> Result<OrderedParquetDataset> {
-    let ds = OrderedParquetDataset::open(path)?;
+    open_existing_with(path, None)
+}
+
+/// [`open_existing`] for a writer: its lock timeout is `lock_timeout`
+/// (the library's default when `None`).
+fn open_existing_with(
+    path: &Path,
+    lock_timeout: Option<Duration>,
+) -> Result<OrderedParquetDataset> {
+    let ds = OrderedParquetDataset::open_with(path, &open_options(lock_timeout))?;
     if ds.version().is_none() {
         return Err(format!("no dataset at {}", path.display()).into());
     }
     Ok(ds)
+}
+
+/// The options of a handle that waits `lock_timeout` for the writer lock
+/// (the library's default when `None`).
+fn open_options(lock_timeout: Option<Duration>) -> OpenOptions {
+    let options = OpenOptions::new();
+    match lock_timeout {
+        Some(t) => options.lock_timeout(t),
+        None => options,
+    }
 }
 
 /// Opens the dataset at `path`, pinned to `version` when given.

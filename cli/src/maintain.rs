@@ -4,13 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ordo::arrow::array::RecordBatch;
-use ordo::{
-    DEFAULT_LOCK_TIMEOUT, OrderedParquetDataset, Retention, RowGroupTarget, WriteOptions,
-    WriteReport,
-};
+use ordo::{CompactOptions, OrderedParquetDataset, Retention, RowGroupTarget, WriteReport};
 
-use crate::{Result, open_existing, parse_key_value, parse_seconds, progress};
+use crate::{Result, open_existing_with, open_options, parse_key_value, parse_seconds, progress};
 
 /// Arguments of `ordo gc`.
 #[derive(Debug, clap::Args)]
@@ -65,6 +61,10 @@ pub struct MetaArgs {
     /// What to do (default: print every entry as `KEY=VALUE`).
     #[command(subcommand)]
     action: Option<MetaAction>,
+    /// Seconds to wait for the writer lock when changing entries
+    /// (default 30).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, global = true)]
+    lock_timeout: Option<Duration>,
 }
 
 /// Sub-commands of `ordo meta`.
@@ -91,7 +91,7 @@ pub enum MetaAction {
 
 /// Runs `ordo gc`.
 pub fn gc(args: GcArgs) -> Result<ExitCode> {
-    let ds = open_existing(&args.dataset)?;
+    let ds = open_existing_with(&args.dataset, args.lock_timeout)?;
     let mut retention = Retention::default();
     if let Some(n) = args.keep_versions {
         retention = retention.keep_versions(n);
@@ -99,20 +99,13 @@ pub fn gc(args: GcArgs) -> Result<ExitCode> {
     if let Some(age) = args.older_than {
         retention = retention.keep_younger_than(age);
     }
-    let timeout = args.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT);
-    let report = ds.gc_with_timeout(&retention, timeout)?;
+    let report = ds.gc(&retention)?;
     outln!(
         "deleted {} version(s) and {} file(s)",
         report.versions_deleted.len(),
         report.files_deleted.len()
     )?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Write options naming the dataset's ordered column.
-fn options_for(ds: &ordo::OrderedParquetDataset) -> Result<WriteOptions> {
-    let column = ds.ordered_on().ok_or("the dataset is empty")?;
-    Ok(WriteOptions::new(column))
 }
 
 /// Prints what a commit did.
@@ -136,13 +129,10 @@ fn print_report(report: &WriteReport) -> std::io::Result<()> {
 
 /// Runs `ordo compact`.
 pub fn compact(args: CompactArgs) -> Result<ExitCode> {
-    let ds = open_existing(&args.dataset)?;
-    let mut opts = options_for(&ds)?;
+    let ds = open_existing_with(&args.dataset, args.lock_timeout)?;
+    let mut opts = CompactOptions::new();
     if let Some(target) = &args.target {
         opts = opts.row_group_target_size(target.parse::<RowGroupTarget>()?);
-    }
-    if let Some(timeout) = args.lock_timeout {
-        opts = opts.lock_timeout(timeout);
     }
     let spinner = progress::spinner(&format!(
         "compacting {} rows of {}",
@@ -155,9 +145,9 @@ pub fn compact(args: CompactArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `ordo meta`. Changes are committed by a write of no rows.
+/// Runs `ordo meta`.
 pub fn meta(args: MetaArgs) -> Result<ExitCode> {
-    let ds = open_existing(&args.dataset)?;
+    let ds = open_existing_with(&args.dataset, args.lock_timeout)?;
     let metadata = ds.key_value_metadata();
     let changes: Vec<(String, Option<String>)> = match args.action {
         None => {
@@ -178,16 +168,14 @@ pub fn meta(args: MetaArgs) -> Result<ExitCode> {
         }
         Some(MetaAction::Unset { keys }) => keys.into_iter().map(|k| (k, None)).collect(),
     };
-    let schema = ds.schema().ok_or("the dataset is empty")?;
-    let opts = options_for(&ds)?.key_value_metadata(changes);
-    print_report(&ds.write(&RecordBatch::new_empty(schema), &opts)?)?;
+    print_report(&ds.set_metadata(changes)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `ordo remove`: `OrderedParquetDataset::remove`, once confirmed
 /// with `--yes`.
 pub fn remove(args: RemoveArgs) -> Result<ExitCode> {
-    let ds = OrderedParquetDataset::open(&args.dataset)?;
+    let ds = OrderedParquetDataset::open_with(&args.dataset, &open_options(args.lock_timeout))?;
     let versions = ds.versions()?;
     if versions.is_empty() {
         return Err(format!("no dataset at {}", args.dataset.display()).into());
@@ -215,7 +203,7 @@ pub fn remove(args: RemoveArgs) -> Result<ExitCode> {
         )
         .into());
     }
-    ds.remove(args.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT))?;
+    ds.remove()?;
     outln!("removed {}", args.dataset.display())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,7 @@ use ordo::{Coalesce, DuplicatesOn, OrderedParquetDataset, RowGroupTarget, WriteO
 
 use crate::input::{InputFormat, InputOptions, read_inputs};
 use crate::schema::{ForcedTypes, parse_schema};
-use crate::{Result, parse_key_value, parse_seconds, progress};
+use crate::{Result, open_options, parse_key_value, parse_seconds, progress};
 
 /// Arguments of `ordo write`.
 #[derive(Debug, clap::Args)]
@@ -106,14 +106,11 @@ pub fn run(args: WriteArgs) -> Result<ExitCode> {
     let changes = args.meta.into_iter().map(|(k, v)| (k, Some(v)));
     let removals = args.unset_meta.into_iter().map(|k| (k, None::<String>));
     opts = opts.key_value_metadata(changes.chain(removals));
-    if let Some(timeout) = args.lock_timeout {
-        opts = opts.lock_timeout(timeout);
-    }
 
     if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         return Err("standard input (`-`) can be read only once".into());
     }
-    let ds = OrderedParquetDataset::open(&args.dataset)?;
+    let ds = OrderedParquetDataset::open_with(&args.dataset, &open_options(args.lock_timeout))?;
     let input = InputOptions {
         format: args.input_format,
         types: args.schema,

@@ -54,11 +54,12 @@ pub fn manifest(data: &[u8]) {
     storage
         .put("ds/_ordo/manifests/00000000000000000001.json", data)
         .unwrap();
-    let ds = match OrderedParquetDataset::open_in(storage, "ds") {
-        Ok(ds) => ds,
-        Err(Error::CorruptManifest { .. } | Error::UnsupportedFormatVersion { .. }) => return,
-        Err(other) => panic!("unexpected error {other}"),
-    };
+    let ds =
+        match OrderedParquetDataset::open_with("ds", &ordo::OpenOptions::new().storage(storage)) {
+            Ok(ds) => ds,
+            Err(Error::CorruptManifest { .. } | Error::UnsupportedFormatVersion { .. }) => return,
+            Err(other) => panic!("unexpected error {other}"),
+        };
     let stats = ds.row_group_stats();
     let _ = (ds.schema(), ds.ordered_on(), ds.key_value_metadata());
     let _ = (ds.num_rows(), ds.num_row_groups(), ds.versions());

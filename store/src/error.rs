@@ -9,6 +9,11 @@ use crate::keys::KeyError;
 /// Result alias of ordo-store.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The cause of an error from another library (zarrs, parquet, arrow,
+/// polars), or a message where ordo itself found the problem; reached
+/// through [`std::error::Error::source`].
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
 /// Everything that can go wrong in ordo-store.
 ///
 /// ```
@@ -89,12 +94,12 @@ pub enum Error {
 
     /// A row-group file cannot be decoded (truncated, corrupt) or does not
     /// match what the manifest says about it.
-    #[error("corrupt row-group file {path}: {reason}")]
+    #[error("corrupt row-group file {path}: {source}")]
     CorruptRowGroup {
         /// The file.
         path: PathBuf,
-        /// What is wrong with it.
-        reason: String,
+        /// What is wrong with it: the decoder's error, or a message.
+        source: Cause,
     },
 
     /// A write named another ordered column than the dataset's.
@@ -345,12 +350,12 @@ pub enum Error {
     },
 
     /// A Zarr store or metadata problem.
-    #[error("zarr error on {path}: {reason}")]
+    #[error("zarr error on {path}: {source}")]
     Zarr {
-        /// The `.zarr` directory.
+        /// The `.zarr` directory (or the file of it concerned).
         path: PathBuf,
-        /// What went wrong.
-        reason: String,
+        /// What went wrong: the error of zarrs, or a message.
+        source: Cause,
     },
 
     /// Parquet encoding or decoding failed.
@@ -364,15 +369,45 @@ pub enum Error {
 
     /// A column could not be converted between Arrow and a polars
     /// DataFrame (feature `polars`): a type or time zone polars lacks.
-    #[error("column `{column}` cannot be converted between Arrow and polars: {reason}")]
+    #[error("column `{column}` cannot be converted between Arrow and polars: {source}")]
     DataFrameConversion {
         /// The column (empty when the frame as a whole failed).
         column: String,
-        /// Why.
-        reason: String,
+        /// Why: the error of arrow or polars, or a message.
+        source: Cause,
     },
 
-    /// An Arrow computation failed.
-    #[error("arrow error: {0}")]
-    Arrow(#[from] arrow::error::ArrowError),
+    /// An Arrow computation on the rows of a dataset failed.
+    #[error("arrow error on {}: {source}", if path.as_os_str().is_empty() { "new data".into() } else { path.display().to_string() })]
+    Arrow {
+        /// The dataset directory (empty for data not yet in a dataset).
+        path: PathBuf,
+        /// The underlying error.
+        source: arrow::error::ArrowError,
+    },
+}
+
+impl From<arrow::error::ArrowError> for Error {
+    /// An Arrow error not yet tied to a dataset; the dataset operation it
+    /// surfaces from names its directory (see [`Error::in_dataset`]).
+    fn from(source: arrow::error::ArrowError) -> Self {
+        Error::Arrow {
+            path: PathBuf::new(),
+            source,
+        }
+    }
+}
+
+impl Error {
+    /// This error, with `path` as the dataset of an Arrow error that names
+    /// none yet.
+    pub(crate) fn in_dataset(self, path: impl FnOnce() -> PathBuf) -> Self {
+        match self {
+            Error::Arrow { path: p, source } if p.as_os_str().is_empty() => Error::Arrow {
+                path: path(),
+                source,
+            },
+            other => other,
+        }
+    }
 }

@@ -30,16 +30,17 @@ pub use arrow;
 pub use dataset::{
     GcReport, OrderedParquetDataset, ReadOptions, RowGroupStats, Scan, Violation, WriteReport,
 };
-pub use error::{Error, Result};
+pub use error::{Cause, Error, Result};
 pub use format::rowfile::parquet_compatible;
 pub use intersect::{IntersectOptions, Intersections, Step};
 pub use keys::{KeyError, SubLevel, TopLevel};
 /// The ndarray crate field arrays are read and written with.
 pub use ndarray;
+pub use options::open::{DEFAULT_LOCK_TIMEOUT, OpenOptions};
 pub use options::period::{Period, PeriodUnit};
 pub use options::{
-    Coalesce, DEFAULT_LOCK_TIMEOUT, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention,
-    RowGroupTarget, WriteOptions,
+    Coalesce, CompactOptions, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention, RowGroupTarget,
+    WriteOptions,
 };
 /// The parquet crate ordo's files are written with.
 pub use parquet;

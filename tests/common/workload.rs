@@ -14,7 +14,10 @@ use ordo::arrow::array::{AsArray, Int64Array, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use ordo::fields::{ElementType, FieldArray, FieldSpec};
 use ordo::ndarray::{Array as NdArray, ArrayD, IxDyn};
-use ordo::{DuplicatesOn, Error, OrderedParquetDataset, Retention, RowGroupTarget, WriteOptions};
+use ordo::{
+    CompactOptions, DuplicatesOn, Error, OpenOptions, OrderedParquetDataset, Retention,
+    RowGroupTarget, WriteOptions,
+};
 
 /// A well-mixed number from `i` (splitmix64).
 pub fn mix(i: u64) -> u64 {
@@ -93,9 +96,15 @@ pub fn short_retention() -> Retention {
         .keep_younger_than(Duration::ZERO)
 }
 
+/// The options of a handle of the workload: the collection after its
+/// commits keeps what `retention` says.
+pub fn open_options(retention: Retention) -> OpenOptions {
+    OpenOptions::new().retention(retention)
+}
+
 /// The options of every commit: dedup on `ts` (last wins) or none, small
-/// row groups so that merges and coalescing happen, and `retention`.
-pub fn write_options(dedup: bool, retention: Retention) -> WriteOptions {
+/// row groups so that merges and coalescing happen.
+pub fn write_options(dedup: bool) -> WriteOptions {
     WriteOptions::new("ts")
         .duplicates_on(if dedup {
             DuplicatesOn::Columns(vec!["ts".into()])
@@ -103,7 +112,6 @@ pub fn write_options(dedup: bool, retention: Retention) -> WriteOptions {
             DuplicatesOn::None
         })
         .row_group_target_size(RowGroupTarget::Rows(40))
-        .retention(retention)
 }
 
 /// The state of a dataset after `k` commits of the workload.
@@ -194,16 +202,17 @@ pub fn max_commit(batch: &RecordBatch) -> u64 {
     ordo::arrow::compute::max(c).map_or(0, |m| m as u64)
 }
 
-/// Operation `i` on a dataset: commit `i`; every 10th also runs a GC and
-/// every 25th a compaction (neither changes the contents).
+/// Operation `i` on a dataset (opened with [`open_options`] of
+/// `retention`): commit `i`; every 10th also runs a GC and every 25th a
+/// compaction (neither changes the contents).
 pub fn dataset_op(ds: &OrderedParquetDataset, i: u64, retention: &Retention) -> Result<(), Error> {
-    let options = write_options(true, retention.clone()).key_value_metadata(commit_metadata(i));
+    let options = write_options(true).key_value_metadata(commit_metadata(i));
     ds.write(&commit_batch(i, 0, 1), &options)?;
     if i.is_multiple_of(10) {
         ds.gc(retention)?;
     }
     if i.is_multiple_of(25) {
-        ds.compact(&write_options(true, retention.clone()))?;
+        ds.compact(&CompactOptions::new().row_group_target_size(RowGroupTarget::Rows(40)))?;
     }
     Ok(())
 }

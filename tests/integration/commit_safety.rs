@@ -40,16 +40,22 @@ impl Fault for Crash {
 
 type CrashingStorage = Faulty<MemoryStorage, Crash>;
 
-/// The scripted workload: first write, appends (several row groups at
-/// once), a metadata-only commit, a GC, more appends.
+/// The options of the workload's handles on `storage`: the collection
+/// after commits keeps 2 versions.
+fn keep_two(storage: Arc<dyn ordo::storage::Storage>) -> ordo::OpenOptions {
+    let keep_two = Retention::default()
+        .keep_versions(2)
+        .keep_younger_than(Duration::ZERO);
+    ordo::OpenOptions::new()
+        .storage(storage)
+        .retention(keep_two)
+}
+
+/// The scripted workload (on a handle opened with `keep_two`): first
+/// write, appends (several row groups at once), a metadata-only commit, a
+/// GC, more appends.
 fn workload(ds: &OrderedParquetDataset, mut committed: impl FnMut(u64)) -> Result<(), Error> {
-    let o = WriteOptions::new("ts")
-        .row_group_target_size(RowGroupTarget::Rows(3))
-        .retention(
-            Retention::default()
-                .keep_versions(2)
-                .keep_younger_than(Duration::ZERO),
-        );
+    let o = WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(3));
     let mut next = 0i64;
     for (i, n) in [5usize, 1, 7, 0, 2, 4].into_iter().enumerate() {
         let ts: Vec<i64> = (next..next + n as i64).collect();
@@ -72,7 +78,7 @@ fn workload(ds: &OrderedParquetDataset, mut committed: impl FnMut(u64)) -> Resul
 fn a_crash_at_any_step_leaves_the_previous_or_the_new_version() {
     // Reference run: the contents after each version.
     let reference = MemoryStorage::new();
-    let ds = OrderedParquetDataset::open_in(Arc::new(reference.clone()), "d").unwrap();
+    let ds = OrderedParquetDataset::open_with("d", &keep_two(Arc::new(reference.clone()))).unwrap();
     let mut expected: Vec<(u64, RecordBatch)> = Vec::new();
     workload(&ds, |v| expected.push((v, ds.read().unwrap()))).unwrap();
     let last_version = expected.last().unwrap().0;
@@ -87,10 +93,14 @@ fn a_crash_at_any_step_leaves_the_previous_or_the_new_version() {
                 used: AtomicUsize::new(0),
             },
         });
-        let ds = OrderedParquetDataset::open_in(crashing, "d").unwrap();
+        let ds = OrderedParquetDataset::open_with("d", &keep_two(crashing)).unwrap();
         let mut last_ok = 0;
         let outcome = workload(&ds, |v| last_ok = v);
-        let reopened = OrderedParquetDataset::open_in(Arc::new(inner.clone()), "d").unwrap();
+        let reopened = OrderedParquetDataset::open_with(
+            "d",
+            &ordo::OpenOptions::new().storage(Arc::new(inner.clone())),
+        )
+        .unwrap();
         let seen = reopened.version().unwrap_or(0);
         assert!(
             seen == last_ok || seen == last_ok + 1,
@@ -177,13 +187,14 @@ fn two_writers_serialize_and_lose_no_update() {
 #[test]
 fn a_held_lock_gives_lock_timeout_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+    let impatient = ordo::OpenOptions::new().lock_timeout(Duration::from_millis(100));
+    let ds = OrderedParquetDataset::open_with(dir.path(), &impatient).unwrap();
     ds.write(&int_batch(&[1], &[1]), &WriteOptions::new("ts"))
         .unwrap();
     let lock_file = std::fs::File::open(dir.path().join("_ordo/lock")).unwrap();
     lock_file.lock().unwrap(); // another holder, as another process would be
     let before = dir_snapshot(dir.path());
-    let o = WriteOptions::new("ts").lock_timeout(Duration::from_millis(100));
+    let o = WriteOptions::new("ts");
     let start = std::time::Instant::now();
     let err = ds.write(&int_batch(&[2], &[2]), &o).unwrap_err();
     assert!(start.elapsed() >= Duration::from_millis(100));
@@ -202,7 +213,11 @@ fn a_held_lock_gives_lock_timeout_and_changes_nothing() {
 
     // The same with the in-memory storage.
     let mem = MemoryStorage::new();
-    let ds = OrderedParquetDataset::open_in(Arc::new(mem.clone()), "m").unwrap();
+    let ds = OrderedParquetDataset::open_with(
+        "m",
+        &ordo::OpenOptions::new().storage(Arc::new(mem.clone())),
+    )
+    .unwrap();
     let guard = mem.lock("m/_ordo/lock", Duration::ZERO).unwrap().unwrap();
     assert!(matches!(
         ds.write(&int_batch(&[1], &[1]), &o),

@@ -84,7 +84,11 @@ fn ties_never_straddle_row_groups() {
 }
 
 fn memory_dataset() -> OrderedParquetDataset {
-    OrderedParquetDataset::open_in(Arc::new(ordo::storage::MemoryStorage::new()), "mem").unwrap()
+    OrderedParquetDataset::open_with(
+        "mem",
+        &ordo::OpenOptions::new().storage(Arc::new(ordo::storage::MemoryStorage::new())),
+    )
+    .unwrap()
 }
 
 /// A batch of `n` sorted values of type `dt` in column `ts`, offset by
@@ -552,13 +556,12 @@ fn key_value_metadata_is_committed_with_the_data() {
 #[test]
 fn pinned_reader_survives_commits_and_gc() {
     let dir = tempfile::tempdir().unwrap();
-    let ds = OrderedParquetDataset::open(dir.path()).unwrap();
     let keep_two = Retention::default()
         .keep_versions(2)
         .keep_younger_than(Duration::ZERO);
-    let o = opts()
-        .row_group_target_size(RowGroupTarget::Rows(5))
-        .retention(keep_two.clone());
+    let with_keep_two = ordo::OpenOptions::new().retention(keep_two.clone());
+    let ds = OrderedParquetDataset::open_with(dir.path(), &with_keep_two).unwrap();
+    let o = opts().row_group_target_size(RowGroupTarget::Rows(5));
     ds.write(&int_batch(&[0, 1, 2], &[0, 1, 2]), &o).unwrap();
     let reader = OrderedParquetDataset::open(dir.path()).unwrap();
     let scan = reader.scan().unwrap();
@@ -613,7 +616,7 @@ fn remove_deletes_the_dataset() {
     let ds = OrderedParquetDataset::open(&path).unwrap();
     ds.write(&int_batch(&[1, 2], &[1, 2]), &opts()).unwrap();
     std::fs::write(path.join("notes.txt"), "mine").unwrap();
-    ds.remove(Duration::from_secs(1)).unwrap();
+    ds.remove().unwrap();
     assert_eq!(ds.version(), None);
     let left: Vec<_> = std::fs::read_dir(&path)
         .unwrap()
@@ -717,7 +720,7 @@ fn remove_of_nothing_creates_nothing() {
     let path = dir.path().join("never");
     OrderedParquetDataset::open(&path)
         .unwrap()
-        .remove(Duration::from_secs(1))
+        .remove()
         .unwrap();
     assert!(!path.exists());
 }
@@ -856,7 +859,8 @@ fn writes_and_compactions_that_change_nothing_commit_nothing() {
         .duplicates_on(ordo::DuplicatesOn::Columns(vec![]));
     let rows: Vec<i64> = (0..10).collect();
     ds.write(&int_batch(&rows, &rows), &o).unwrap();
-    ds.compact(&o).unwrap();
+    let four = ordo::CompactOptions::new().row_group_target_size(RowGroupTarget::Rows(4));
+    ds.compact(&four).unwrap();
     let version = ds.version();
     let before = dir_snapshot(dir.path());
     // The same rows again, and a subset of them: every row a duplicate
@@ -867,7 +871,7 @@ fn writes_and_compactions_that_change_nothing_commit_nothing() {
         assert_eq!((r.row_groups_written, r.row_groups_rewritten), (0, 0));
         assert_eq!(ds.version(), version);
     }
-    let r = ds.compact(&o).unwrap();
+    let r = ds.compact(&four).unwrap();
     assert!(!r.committed, "{r:?}");
     assert_eq!(dir_snapshot(dir.path()), before);
     // A changed value is a change.

@@ -126,7 +126,8 @@ fn the_checks_accept_valid_inputs() {
         &valid_manifest_cached(),
     )
     .unwrap();
-    let ds = OrderedParquetDataset::open_in(storage, "ds").unwrap();
+    let ds =
+        OrderedParquetDataset::open_with("ds", &ordo::OpenOptions::new().storage(storage)).unwrap();
     assert_eq!(ds.num_row_groups(), 2);
     checks::manifest(&valid_manifest_cached());
 }

@@ -10,7 +10,7 @@ use crate::common::{int_batch, ticks};
 use ordo::arrow::array::{AsArray, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Int64Type};
 use ordo::chrono::{NaiveDate, TimeZone, Utc};
-use ordo::storage::{Durability, LocalStorage};
+use ordo::storage::Durability;
 use ordo::{
     Coalesce, Error, IntersectOptions, OrderedParquetDataset, OrderedValue, RowGroupTarget, Step,
     Store, TopLevel, WriteOptions,
@@ -33,8 +33,8 @@ fn keys(names: &[&str]) -> Vec<Key> {
 /// A handle on `name`'s dataset that writes without fsync (fast tests).
 fn fast(root: &Path, name: &str) -> OrderedParquetDataset {
     let dir = root.join(key(name).to_path().unwrap());
-    let storage = LocalStorage::new(dir).with_durability(Durability::Process);
-    OrderedParquetDataset::open_in(Arc::new(storage), "").unwrap()
+    let fast = ordo::OpenOptions::new().durability(Durability::Process);
+    OrderedParquetDataset::open_with(dir, &fast).unwrap()
 }
 
 fn small_groups(rows: usize) -> WriteOptions {

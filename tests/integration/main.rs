@@ -15,5 +15,6 @@ mod intersections;
 mod keys;
 mod keys_proptest;
 mod merge;
+mod options;
 mod polars;
 mod store;

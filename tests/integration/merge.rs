@@ -88,7 +88,11 @@ fn model_write(existing: &[Row], new: &[Row], dedup: &DuplicatesOn) -> Vec<Row> 
 }
 
 fn memory() -> OrderedParquetDataset {
-    OrderedParquetDataset::open_in(Arc::new(MemoryStorage::new()), "d").unwrap()
+    OrderedParquetDataset::open_with(
+        "d",
+        &ordo::OpenOptions::new().storage(Arc::new(MemoryStorage::new())),
+    )
+    .unwrap()
 }
 
 fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
@@ -357,10 +361,11 @@ fn compact_rewrites_into_target_sized_groups() {
     }
     assert_eq!(ds.num_row_groups(), 30);
     let before = ds.read().unwrap();
-    let r = ds.compact_range(10i64, 20i64, &never).unwrap();
+    let ten = ordo::CompactOptions::new().row_group_target_size(RowGroupTarget::Rows(10));
+    let r = ds.compact_range(10i64, 20i64, &ten).unwrap();
     assert_eq!(r.row_groups_rewritten, 10);
     assert_eq!(ds.num_row_groups(), 21);
-    let r = ds.compact(&never).unwrap();
+    let r = ds.compact(&ten).unwrap();
     assert!(r.committed);
     assert_eq!(ds.num_row_groups(), 3);
     assert_eq!(ds.read().unwrap(), before);

@@ -331,11 +331,7 @@ fn refresh_sees_what_other_handles_did() {
     assert_eq!(reader.keys(), vec![flat("a"), flat("b")]);
     writer.remove(&flat("a")).unwrap();
     // Removed through a dataset handle, not the store.
-    writer
-        .get(&flat("b"))
-        .unwrap()
-        .remove(ordo::DEFAULT_LOCK_TIMEOUT)
-        .unwrap();
+    writer.get(&flat("b")).unwrap().remove().unwrap();
     reader.refresh().unwrap();
     assert!(reader.is_empty());
     assert!(!writer.contains(&flat("b")));

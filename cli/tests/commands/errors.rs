@@ -86,6 +86,8 @@ fn a_locked_dataset_times_out_and_changes_nothing() {
         vec!["write", "ds", "more.csv", "--ordered-on", "ts"],
         vec!["compact", "ds"],
         vec!["gc", "ds", "--keep-versions", "1", "--older-than", "0"],
+        vec!["meta", "ds", "set", "b=2"],
+        vec!["remove", "ds", "--yes"],
     ] {
         let mut args = cmd.clone();
         args.extend(t);

@@ -2,7 +2,6 @@
 //! and `verify`, which checks every invariant of the format.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
 use arrow::array::Array;
 
@@ -10,7 +9,7 @@ use super::{OrderedParquetDataset, Snapshot};
 use crate::error::{Error, Result};
 use crate::format::manifest::{self, LOCK_FILE, MANIFEST_DIR, Manifest, ORDO_DIR};
 use crate::format::rowfile;
-use crate::options::{DEFAULT_LOCK_TIMEOUT, Retention};
+use crate::options::Retention;
 use crate::value::stored::{cmp_values, value_at};
 
 /// What a garbage collection deleted.
@@ -41,13 +40,7 @@ impl std::fmt::Display for Violation {
 impl OrderedParquetDataset {
     /// Deletes versions outside `retention` and the files only they used,
     /// plus leftovers of crashed writers. Takes the writer lock, waiting up
-    /// to [`DEFAULT_LOCK_TIMEOUT`] (see [`OrderedParquetDataset::gc_with_timeout`]).
-    pub fn gc(&self, retention: &Retention) -> Result<GcReport> {
-        self.gc_with_timeout(retention, DEFAULT_LOCK_TIMEOUT)
-    }
-
-    /// [`OrderedParquetDataset::gc`], waiting up to `lock_timeout` for the
-    /// writer lock before [`Error::LockTimeout`].
+    /// to the handle's lock timeout ([`OpenOptions::lock_timeout`]).
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -63,17 +56,15 @@ impl OrderedParquetDataset {
     ///     ds.write(&batch, &WriteOptions::new("ts"))?;
     /// }
     /// let keep_one = Retention::default().keep_versions(1).keep_younger_than(Duration::ZERO);
-    /// let report = ds.gc_with_timeout(&keep_one, Duration::from_secs(1))?;
+    /// let report = ds.gc(&keep_one)?;
     /// assert_eq!(report.versions_deleted, vec![1, 2]);
     /// assert_eq!(ds.versions()?, vec![3]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn gc_with_timeout(
-        &self,
-        retention: &Retention,
-        lock_timeout: Duration,
-    ) -> Result<GcReport> {
-        let _guard = self.lock(lock_timeout)?;
+    ///
+    /// [`OpenOptions::lock_timeout`]: crate::OpenOptions::lock_timeout
+    pub fn gc(&self, retention: &Retention) -> Result<GcReport> {
+        let _guard = self.lock()?;
         self.gc_locked(retention)
     }
 
@@ -192,8 +183,9 @@ impl OrderedParquetDataset {
     /// Removes the dataset: a tombstone version is published first, so a
     /// crash part-way leaves a dataset that reads as removed, then every
     /// file of the dataset is deleted. Readers still on old versions lose
-    /// their files. Files ordo did not write are left in place.
-    pub fn remove(&self, lock_timeout: Duration) -> Result<()> {
+    /// their files. Files ordo did not write are left in place. Waits up
+    /// to the handle's lock timeout for the writer lock.
+    pub fn remove(&self) -> Result<()> {
         if self.list_versions()?.is_empty() {
             self.set_current(None);
             return Ok(()); // nothing of ordo's: create nothing, not even the lock
@@ -201,7 +193,7 @@ impl OrderedParquetDataset {
         // The lock file is deleted at the end while held: a writer that was
         // waiting on it and one that creates a new one could both proceed,
         // but create-if-absent publishing lets only one commit each version.
-        let _guard = self.lock(lock_timeout)?;
+        let _guard = self.lock()?;
         let Some(latest) = self.load_latest()? else {
             return Ok(());
         };
@@ -300,7 +292,7 @@ impl OrderedParquetDataset {
         let batch =
             rowfile::read_all(&self.storage, &path, &expected, &snapshot.schema).map_err(|e| {
                 match e {
-                    Error::CorruptRowGroup { reason, .. } => reason,
+                    Error::CorruptRowGroup { source, .. } => source.to_string(),
                     other => other.to_string(),
                 }
             })?;

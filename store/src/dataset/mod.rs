@@ -18,7 +18,9 @@ use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
 use crate::format::manifest::{self, DecodeError, MANIFEST_DIR, Manifest};
-use crate::storage::{LocalStorage, Storage, join};
+use crate::options::Retention;
+use crate::options::open::OpenOptions;
+use crate::storage::{Storage, join};
 use crate::value::OrderedValue;
 use crate::value::stored::typed;
 
@@ -165,23 +167,30 @@ impl Snapshot {
 pub struct OrderedParquetDataset {
     storage: Arc<dyn Storage>,
     prefix: String,
+    /// How long operations wait for the writer lock.
+    lock_timeout: std::time::Duration,
+    /// The rule of the collection after commits.
+    retention: Retention,
     current: RwLock<Option<Arc<Snapshot>>>,
 }
 
 impl OrderedParquetDataset {
-    /// Opens the dataset in directory `path` at its latest version. Creates
-    /// nothing on disk: a dataset without versions is empty until the first
-    /// write.
+    /// Opens the dataset in directory `path` at its latest version, with
+    /// the default [`OpenOptions`]. Creates nothing on disk: a dataset
+    /// without versions is empty until the first write.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Self::open_in(Arc::new(LocalStorage::new(path.as_ref())), "")
+        Self::open_with(path, &OpenOptions::new())
     }
 
-    /// Opens the dataset under `prefix` of `storage` (e.g. a
-    /// [`MemoryStorage`](crate::storage::MemoryStorage)).
-    pub fn open_in(storage: Arc<dyn Storage>, prefix: impl Into<String>) -> Result<Self> {
+    /// Opens the dataset at `path` with `options`: its storage, lock
+    /// timeout, durability and retention (see [`OpenOptions`]).
+    pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Self> {
+        let (storage, prefix) = options.locate(path.as_ref());
         let ds = Self {
             storage,
-            prefix: prefix.into(),
+            prefix,
+            lock_timeout: options.lock_timeout,
+            retention: options.retention.clone(),
             current: RwLock::new(None),
         };
         ds.refresh()?;
@@ -201,6 +210,8 @@ impl OrderedParquetDataset {
         Ok(Self {
             storage: self.storage.clone(),
             prefix: self.prefix.clone(),
+            lock_timeout: self.lock_timeout,
+            retention: self.retention.clone(),
             current: RwLock::new(snapshot),
         })
     }
@@ -290,6 +301,11 @@ impl OrderedParquetDataset {
 
     pub(crate) fn file_path(&self, name: &str) -> String {
         join(&self.prefix, name)
+    }
+
+    /// Names this dataset in an Arrow error that names no dataset yet.
+    pub(crate) fn located(&self) -> impl FnOnce(Error) -> Error + '_ {
+        move |e| e.in_dataset(|| self.path())
     }
 
     pub(crate) fn io_error(&self, name: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {

@@ -26,7 +26,6 @@ use crate::value::stored::{bound_to_stored, cmp_values, partition_point};
 ///     .start(OrderedValue::from(10))
 ///     .end_excl(OrderedValue::from(20))
 ///     .batch_size(8192);
-/// assert_eq!(opts.get_batch_size(), 8192);
 /// ```
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
@@ -76,15 +75,10 @@ impl ReadOptions {
         self.batch_size = rows.max(1);
         self
     }
-
-    /// The batch size of scans.
-    pub fn get_batch_size(&self) -> usize {
-        self.batch_size
-    }
 }
 
 /// A resolved read: projection and stored bounds against one snapshot.
-struct Plan {
+struct ResolvedRead {
     snapshot: Arc<Snapshot>,
     /// Columns to decode (the ordered column is added for partial row
     /// groups and dropped again).
@@ -96,7 +90,7 @@ struct Plan {
     groups: Vec<(usize, bool)>,
 }
 
-impl Plan {
+impl ResolvedRead {
     fn new(snapshot: Arc<Snapshot>, path: &std::path::Path, opts: &ReadOptions) -> Result<Self> {
         let schema = &snapshot.schema;
         let projection = match &opts.columns {
@@ -256,7 +250,7 @@ fn decode_err(
     let path = storage.display_path(&crate::storage::join(prefix, file));
     move |e| Error::CorruptRowGroup {
         path: path.clone(),
-        reason: e.to_string(),
+        source: e.into(),
     }
 }
 
@@ -280,7 +274,7 @@ impl OrderedParquetDataset {
     /// parallel; the columns are then concatenated in parallel.
     pub fn read_with(&self, options: &ReadOptions) -> Result<RecordBatch> {
         let (schema, batches) = self.read_parts(options)?;
-        concat_parallel(&schema, &batches)
+        concat_parallel(&schema, &batches).map_err(self.located())
     }
 
     /// Reads what `options` select as one batch per row group (no
@@ -289,20 +283,30 @@ impl OrderedParquetDataset {
         Ok(self.read_parts(options)?.1)
     }
 
+    /// The batches of what `options` select, decoded in parallel.
     pub(crate) fn read_parts(
         &self,
         options: &ReadOptions,
     ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        let plan = Plan::new(self.snapshot_or_not_found()?, &self.path(), options)?;
-        let parts: Vec<Result<Vec<RecordBatch>>> = plan
+        self.read_parts_unlocated(options).map_err(self.located())
+    }
+
+    fn read_parts_unlocated(&self, options: &ReadOptions) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let resolved = ResolvedRead::new(self.snapshot_or_not_found()?, &self.path(), options)?;
+        let parts: Vec<Result<Vec<RecordBatch>>> = resolved
             .groups
             .par_iter()
             .map(|&(i, partial)| {
-                let rows = plan.snapshot.stats[i].num_rows as usize;
-                let (reader, trim_at) = plan.open(&self.storage, &self.prefix, i, partial, rows)?;
-                let err = decode_err(&self.storage, &self.prefix, &plan.snapshot.stats[i].file);
+                let rows = resolved.snapshot.stats[i].num_rows as usize;
+                let (reader, trim_at) =
+                    resolved.open(&self.storage, &self.prefix, i, partial, rows)?;
+                let err = decode_err(
+                    &self.storage,
+                    &self.prefix,
+                    &resolved.snapshot.stats[i].file,
+                );
                 reader
-                    .map(|b| plan.finish(b.map_err(&err)?, trim_at))
+                    .map(|b| resolved.finish(b.map_err(&err)?, trim_at))
                     .collect::<Result<Vec<_>>>()
             })
             .collect();
@@ -310,7 +314,7 @@ impl OrderedParquetDataset {
         for part in parts {
             batches.extend(part?.into_iter().filter(|b| b.num_rows() > 0));
         }
-        Ok((plan.out_schema, batches))
+        Ok((resolved.out_schema, batches))
     }
 
     /// The first `n` rows of what `options` select. Row groups are read
@@ -322,7 +326,7 @@ impl OrderedParquetDataset {
     /// # use ordo_store::arrow::array::{Array, Int64Array, RecordBatch};
     /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
     /// # use ordo_store::{OrderedParquetDataset, ReadOptions, RowGroupTarget, WriteOptions};
-    /// # let ds = OrderedParquetDataset::open_in(Arc::new(ordo_store::storage::MemoryStorage::new()), "d")?;
+    /// # let ds = OrderedParquetDataset::open_with("d", &ordo_store::OpenOptions::new().storage(Arc::new(ordo_store::storage::MemoryStorage::new())))?;
     /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
     /// let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..100))])?;
     /// ds.write(&batch, &WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(10)))?;
@@ -332,7 +336,7 @@ impl OrderedParquetDataset {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn head(&self, n: usize, options: &ReadOptions) -> Result<RecordBatch> {
-        self.read_until(n, options, false)
+        self.read_until(n, options, false).map_err(self.located())
     }
 
     /// The last `n` rows of what `options` select. Row groups are read
@@ -344,7 +348,7 @@ impl OrderedParquetDataset {
     /// # use ordo_store::arrow::array::{Array, Int64Array, RecordBatch};
     /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
     /// # use ordo_store::{OrderedParquetDataset, ReadOptions, RowGroupTarget, WriteOptions};
-    /// # let ds = OrderedParquetDataset::open_in(Arc::new(ordo_store::storage::MemoryStorage::new()), "d")?;
+    /// # let ds = OrderedParquetDataset::open_with("d", &ordo_store::OpenOptions::new().storage(Arc::new(ordo_store::storage::MemoryStorage::new())))?;
     /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
     /// let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..100))])?;
     /// ds.write(&batch, &WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(10)))?;
@@ -353,17 +357,17 @@ impl OrderedParquetDataset {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn tail(&self, n: usize, options: &ReadOptions) -> Result<RecordBatch> {
-        self.read_until(n, options, true)
+        self.read_until(n, options, true).map_err(self.located())
     }
 
     /// Reads row groups from the start (or the end) until `n` rows are
     /// found; returns the first (or last) `n`.
     fn read_until(&self, n: usize, options: &ReadOptions, from_end: bool) -> Result<RecordBatch> {
-        let plan = Plan::new(self.snapshot_or_not_found()?, &self.path(), options)?;
+        let resolved = ResolvedRead::new(self.snapshot_or_not_found()?, &self.path(), options)?;
         let order: Vec<(usize, bool)> = if from_end {
-            plan.groups.iter().rev().copied().collect()
+            resolved.groups.iter().rev().copied().collect()
         } else {
-            plan.groups.clone()
+            resolved.groups.clone()
         };
         let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
         let mut rows = 0;
@@ -371,15 +375,19 @@ impl OrderedParquetDataset {
             if rows >= n {
                 break;
             }
-            let rg_rows = plan.snapshot.stats[i].num_rows as usize;
+            let rg_rows = resolved.snapshot.stats[i].num_rows as usize;
             // Going forward, decode no more than what is still missing.
             let batch_size = if from_end { rg_rows } else { n - rows };
             let (reader, trim_at) =
-                plan.open(&self.storage, &self.prefix, i, partial, batch_size.max(1))?;
-            let err = decode_err(&self.storage, &self.prefix, &plan.snapshot.stats[i].file);
+                resolved.open(&self.storage, &self.prefix, i, partial, batch_size.max(1))?;
+            let err = decode_err(
+                &self.storage,
+                &self.prefix,
+                &resolved.snapshot.stats[i].file,
+            );
             let mut group = Vec::new();
             for b in reader {
-                let b = plan.finish(b.map_err(&err)?, trim_at)?;
+                let b = resolved.finish(b.map_err(&err)?, trim_at)?;
                 rows += b.num_rows();
                 group.push(b);
                 if !from_end && rows >= n {
@@ -392,7 +400,7 @@ impl OrderedParquetDataset {
             parts.reverse();
         }
         let batches: Vec<RecordBatch> = parts.into_iter().flatten().collect();
-        let all = concat_parallel(&plan.out_schema, &batches)?;
+        let all = concat_parallel(&resolved.out_schema, &batches)?;
         let take = n.min(all.num_rows());
         let offset = if from_end { all.num_rows() - take } else { 0 };
         Ok(all.slice(offset, take))
@@ -406,12 +414,12 @@ impl OrderedParquetDataset {
     /// Streams what `options` select, one row group at a time: memory stays
     /// near one row group whatever the dataset's size.
     pub fn scan_with(&self, options: &ReadOptions) -> Result<Scan> {
-        let plan = Plan::new(self.snapshot_or_not_found()?, &self.path(), options)?;
+        let resolved = ResolvedRead::new(self.snapshot_or_not_found()?, &self.path(), options)?;
         Ok(Scan {
             storage: self.storage.clone(),
             prefix: self.prefix.clone(),
-            pending: plan.groups.iter().copied().collect(),
-            plan,
+            pending: resolved.groups.iter().copied().collect(),
+            resolved,
             batch_size: options.batch_size,
             current: None,
         })
@@ -425,7 +433,7 @@ impl OrderedParquetDataset {
 /// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
 /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
 /// # use ordo_store::{OrderedParquetDataset, ReadOptions, WriteOptions, storage::MemoryStorage};
-/// let ds = OrderedParquetDataset::open_in(Arc::new(MemoryStorage::new()), "ds")?;
+/// let ds = OrderedParquetDataset::open_with("ds", &ordo_store::OpenOptions::new().storage(Arc::new(MemoryStorage::new())))?;
 /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
 /// # let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..100))])?;
 /// ds.write(&batch, &WriteOptions::new("ts"))?;
@@ -439,7 +447,7 @@ impl OrderedParquetDataset {
 pub struct Scan {
     storage: Arc<dyn Storage>,
     prefix: String,
-    plan: Plan,
+    resolved: ResolvedRead,
     pending: VecDeque<(usize, bool)>,
     batch_size: usize,
     current: Option<(RowFileReader, Option<usize>, usize)>,
@@ -448,12 +456,12 @@ pub struct Scan {
 impl Scan {
     /// The schema of the batches.
     pub fn schema(&self) -> SchemaRef {
-        self.plan.out_schema.clone()
+        self.resolved.out_schema.clone()
     }
 
     /// The version being read.
     pub fn version(&self) -> u64 {
-        self.plan.snapshot.manifest.version
+        self.resolved.snapshot.manifest.version
     }
 }
 
@@ -465,14 +473,17 @@ impl Iterator for Scan {
             if let Some((reader, trim_at, i)) = &mut self.current {
                 match reader.next() {
                     Some(Ok(b)) => {
-                        let out = self.plan.finish(b, *trim_at);
+                        let out = self
+                            .resolved
+                            .finish(b, *trim_at)
+                            .map_err(|e| e.in_dataset(|| self.storage.display_path(&self.prefix)));
                         if matches!(&out, Ok(b) if b.num_rows() == 0) {
                             continue;
                         }
                         return Some(out);
                     }
                     Some(Err(e)) => {
-                        let file = &self.plan.snapshot.stats[*i].file;
+                        let file = &self.resolved.snapshot.stats[*i].file;
                         let err = decode_err(&self.storage, &self.prefix, file)(e);
                         self.current = None;
                         self.pending.clear();
@@ -483,7 +494,7 @@ impl Iterator for Scan {
             }
             let (i, partial) = self.pending.pop_front()?;
             match self
-                .plan
+                .resolved
                 .open(&self.storage, &self.prefix, i, partial, self.batch_size)
             {
                 Ok((reader, trim_at)) => self.current = Some((reader, trim_at, i)),

@@ -12,6 +12,7 @@
 
 use std::mem::{align_of, size_of, transmute};
 
+use crate::error::Cause;
 use arrow::array::{Array as _, ArrayRef, make_array, new_null_array};
 use arrow::datatypes::DataType;
 use arrow::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, to_ffi};
@@ -33,12 +34,12 @@ const _: () = {
 ///
 /// The caller must only pass types that polars can import (see
 /// `types::check_importable`); the error is the importer's message.
-pub(super) fn arrow_to_polars(array: &ArrayRef) -> Result<Box<dyn PlArray>, String> {
+pub(super) fn arrow_to_polars(array: &ArrayRef) -> Result<Box<dyn PlArray>, Cause> {
     if array.data_type() == &DataType::Null {
         // No buffers to share; see `polars_to_arrow`.
         return Ok(Box::new(NullArray::new(ArrowDataType::Null, array.len())));
     }
-    let (c_array, c_schema) = to_ffi(&array.to_data()).map_err(|e| e.to_string())?;
+    let (c_array, c_schema) = to_ffi(&array.to_data())?;
     // SAFETY: `FFI_ArrowArray` and `pl_ffi::ArrowArray` (and the two schema
     // structs) are `#[repr(C)]` definitions of the same C structs, checked
     // for size and alignment above. The value is moved, not copied: the
@@ -56,18 +57,15 @@ pub(super) fn arrow_to_polars(array: &ArrayRef) -> Result<Box<dyn PlArray>, Stri
     // once on error); `c_schema` is borrowed and released when it goes out
     // of scope here.
     unsafe {
-        let field = pl_ffi::import_field_from_c(&c_schema).map_err(|e| e.to_string())?;
-        pl_ffi::import_array_from_c(c_array, field.dtype).map_err(|e| e.to_string())
+        let field = pl_ffi::import_field_from_c(&c_schema)?;
+        Ok(pl_ffi::import_array_from_c(c_array, field.dtype)?)
     }
 }
 
 /// A polars-arrow array as an arrow-rs array, sharing its buffers (arrow-rs
 /// copies a buffer only if it is less aligned than arrow-rs requires).
 /// `field` gives the array's type.
-pub(super) fn polars_to_arrow(
-    array: Box<dyn PlArray>,
-    field: &PlField,
-) -> Result<ArrayRef, String> {
+pub(super) fn polars_to_arrow(array: Box<dyn PlArray>, field: &PlField) -> Result<ArrayRef, Cause> {
     if field.dtype == ArrowDataType::Null {
         // polars exports a validity buffer for null arrays, which the
         // interface does not allow and arrow-rs refuses; there is nothing
@@ -89,9 +87,9 @@ pub(super) fn polars_to_arrow(
     // takes ownership of `c_array` (released when the last buffer of the
     // result is dropped, or at once on error); `c_schema` is released when
     // it goes out of scope here.
-    let data = unsafe { from_ffi(c_array, &c_schema) }.map_err(|e| e.to_string())?;
+    let data = unsafe { from_ffi(c_array, &c_schema) }?;
     // Cheap structural checks (buffer sizes, offsets in bounds), not a
     // scan of the values.
-    data.validate().map_err(|e| e.to_string())?;
+    data.validate()?;
     Ok(make_array(data))
 }

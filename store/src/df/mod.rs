@@ -93,15 +93,15 @@ use polars_arrow::datatypes::Field as PlField;
 use polars_core::prelude::{Column, CompatLevel, DataFrame, Series};
 
 use crate::dataset::{OrderedParquetDataset, ReadOptions, WriteReport};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::intersect::Step;
 use crate::options::WriteOptions;
 use crate::value::OrderedValue;
 
-fn conversion_error(column: &str) -> impl FnOnce(String) -> Error + '_ {
-    move |reason| Error::DataFrameConversion {
+fn conversion_error<C: Into<Cause>>(column: &str) -> impl FnOnce(C) -> Error + '_ {
+    move |cause| Error::DataFrameConversion {
         column: column.to_owned(),
-        reason,
+        source: cause.into(),
     }
 }
 
@@ -144,13 +144,10 @@ pub(crate) fn batches_to_df(schema: &SchemaRef, batches: &[RecordBatch]) -> Resu
                 .collect::<Result<Vec<_>>>()?
         };
         let series = Series::from_arrow_chunks(f.name().as_str().into(), chunks)
-            .map_err(|e| err()(e.to_string()))?;
+            .map_err(conversion_error(f.name()))?;
         columns.push(Column::from(series));
     }
-    DataFrame::new(height, columns).map_err(|e| Error::DataFrameConversion {
-        column: String::new(),
-        reason: e.to_string(),
-    })
+    DataFrame::new(height, columns).map_err(conversion_error(""))
 }
 
 /// A DataFrame as a record batch, sharing the buffers of single-chunk

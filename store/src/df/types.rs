@@ -1,6 +1,7 @@
 //! Which Arrow types cross to polars, and how a frame's columns take the
 //! stored representation of an existing dataset.
 
+use crate::error::Cause;
 use arrow::array::ArrayRef;
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
@@ -60,7 +61,7 @@ fn canonical_zone(tz: &str) -> Result<Option<String>, String> {
 /// stored as `Binary` or `LargeBinary`), and timestamps whose time zones
 /// polars spells the same way (only the type's zone label changes).
 /// Any other difference is left for the schema check to report.
-pub(super) fn adapt_to_stored(array: &ArrayRef, stored: &DataType) -> Result<ArrayRef, String> {
+pub(super) fn adapt_to_stored(array: &ArrayRef, stored: &DataType) -> Result<ArrayRef, Cause> {
     use DataType::*;
     let same_zone = |a: &str, b: &str| matches!((canonical_zone(a), canonical_zone(b)), (Ok(x), Ok(y)) if x == y);
     let adapt = match (array.data_type(), stored) {
@@ -69,7 +70,7 @@ pub(super) fn adapt_to_stored(array: &ArrayRef, stored: &DataType) -> Result<Arr
         _ => false,
     };
     if adapt {
-        cast(array, stored).map_err(|e| e.to_string())
+        Ok(cast(array, stored)?)
     } else {
         Ok(array.clone())
     }

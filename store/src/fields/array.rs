@@ -17,6 +17,7 @@ use super::FIELDS_DIR;
 use super::element::{ElementType, FieldElement};
 use super::zarr::{Store, TIME_CHUNK, TIME_FILL, lock, truncations, zarr_err};
 use crate::error::{Error, Result};
+use crate::options::open::OpenOptions;
 
 /// How many times a read is retried while truncations keep overlapping it.
 const READ_ATTEMPTS: usize = 16;
@@ -198,6 +199,8 @@ pub struct FieldArray {
     pub(crate) element: ElementType,
     pub(crate) frame_shape: Vec<u64>,
     pub(crate) time_unit: TimeUnit,
+    /// How long writes wait for the field's lock.
+    pub(crate) lock_timeout: std::time::Duration,
     /// The `data` array an earlier read opened (see `data_for_reading`).
     pub(crate) read_cache: Arc<Mutex<Option<Arc<Array<Store>>>>>,
 }
@@ -218,6 +221,17 @@ fn check_name(name: &str) -> Result<()> {
     }
 }
 
+/// Field arrays live on the local file system.
+fn check_local(options: &OpenOptions) -> Result<()> {
+    match options.storage {
+        Some(_) => Err(Error::InvalidOption {
+            option: "storage",
+            reason: "field arrays live in a local directory".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn unit_name(unit: TimeUnit) -> &'static str {
     match unit {
         TimeUnit::Second => "seconds",
@@ -233,12 +247,38 @@ impl FieldArray {
         dataset_dir.join(FIELDS_DIR).join(format!("{name}.zarr"))
     }
 
-    /// Creates field `name` in `dataset_dir` (an error if it exists).
+    /// Creates field `name` in `dataset_dir` (an error if it exists), with
+    /// the default [`OpenOptions`].
     pub fn create(dataset_dir: impl AsRef<Path>, name: &str, spec: &FieldSpec) -> Result<Self> {
+        Self::create_with(dataset_dir, name, spec, &OpenOptions::new())
+    }
+
+    /// Creates field `name` in `dataset_dir` with `options` (its lock
+    /// timeout; field arrays are local, see [`OpenOptions::storage`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ordo_store::OpenOptions;
+    /// use ordo_store::fields::{ElementType, FieldArray, FieldSpec};
+    /// let dir = tempfile::tempdir()?;
+    /// let opts = OpenOptions::new().lock_timeout(Duration::from_secs(2));
+    /// let spec = FieldSpec::new(ElementType::F32, [8]);
+    /// FieldArray::create_with(dir.path(), "trace", &spec, &opts)?;
+    /// let field = FieldArray::open_with(dir.path(), "trace", &opts)?;
+    /// assert_eq!(field.frame_shape(), &[8]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_with(
+        dataset_dir: impl AsRef<Path>,
+        name: &str,
+        spec: &FieldSpec,
+        options: &OpenOptions,
+    ) -> Result<Self> {
         check_name(name)?;
         spec.check()?;
+        check_local(options)?;
         let dataset_dir = dataset_dir.as_ref();
-        let _guard = lock(dataset_dir, name, crate::DEFAULT_LOCK_TIMEOUT)?;
+        let _guard = lock(dataset_dir, name, options.lock_timeout)?;
         let root = Self::zarr_path(dataset_dir, name);
         if root.join("zarr.json").exists() {
             return Err(Error::FieldExists { path: root });
@@ -252,7 +292,7 @@ impl FieldArray {
         // atomic adapter refuses to overwrite; what it published (array
         // metadata without the group) is overwritten below.
         super::zarr::remove_tmp_files(&root)?;
-        let fs = FilesystemStore::new(&root).map_err(|e| err(&e))?;
+        let fs = FilesystemStore::new(&root).map_err(|e| err.of(e))?;
         let store = Arc::new(AtomicWriteStorageAdapter::new(Arc::new(fs)));
 
         let mut frame_names =
@@ -272,7 +312,9 @@ impl FieldArray {
             FieldCodec::None => vec![],
             FieldCodec::Zstd(level) => vec![Arc::new(codec::ZstdCodec::new(level, false))],
             FieldCodec::Gzip(level) => {
-                vec![Arc::new(codec::GzipCodec::new(level).map_err(|e| err(&e))?)]
+                vec![Arc::new(
+                    codec::GzipCodec::new(level).map_err(|e| err.of(e))?,
+                )]
             }
         };
         let mut group_attrs = spec.group_attributes.clone();
@@ -294,7 +336,7 @@ impl FieldArray {
             .dimension_names(Some(dims))
             .attributes(data_attrs)
             .build(store.clone(), "/data")
-            .map_err(|e| err(&e))?;
+            .map_err(|e| err.of(e))?;
         let mut time_attrs = Map::new();
         time_attrs.insert(
             "units".into(),
@@ -318,15 +360,15 @@ impl FieldArray {
         .dimension_names(Some(["time"]))
         .attributes(time_attrs)
         .build(store.clone(), "/time")
-        .map_err(|e| err(&e))?;
+        .map_err(|e| err.of(e))?;
         // Arrays first, the group last: a field exists once its group does.
-        data.store_metadata().map_err(|e| err(&e))?;
-        time.store_metadata().map_err(|e| err(&e))?;
+        data.store_metadata().map_err(|e| err.of(e))?;
+        time.store_metadata().map_err(|e| err.of(e))?;
         let mut group = GroupBuilder::new()
             .build(store.clone(), "/")
-            .map_err(|e| err(&e))?;
+            .map_err(|e| err.of(e))?;
         *group.attributes_mut() = group_attrs;
-        group.store_metadata().map_err(|e| err(&e))?;
+        group.store_metadata().map_err(|e| err.of(e))?;
         Ok(Self {
             root: root.clone(),
             name: name.to_owned(),
@@ -334,32 +376,45 @@ impl FieldArray {
             element: spec.element,
             frame_shape: spec.frame_shape.clone(),
             time_unit: spec.time_unit,
+            lock_timeout: options.lock_timeout,
             read_cache: Arc::default(),
         })
     }
 
-    /// Opens field `name` of `dataset_dir`.
+    /// Opens field `name` of `dataset_dir`, with the default
+    /// [`OpenOptions`].
     pub fn open(dataset_dir: impl AsRef<Path>, name: &str) -> Result<Self> {
+        Self::open_with(dataset_dir, name, &OpenOptions::new())
+    }
+
+    /// Opens field `name` of `dataset_dir` with `options` (see
+    /// [`FieldArray::create_with`]).
+    pub fn open_with(
+        dataset_dir: impl AsRef<Path>,
+        name: &str,
+        options: &OpenOptions,
+    ) -> Result<Self> {
         check_name(name)?;
+        check_local(options)?;
         let root = Self::zarr_path(dataset_dir.as_ref(), name);
         if !root.join("zarr.json").is_file() {
             return Err(Error::FieldNotFound { path: root });
         }
         let err = zarr_err(&root);
-        let fs = FilesystemStore::new(&root).map_err(|e| err(&e))?;
+        let fs = FilesystemStore::new(&root).map_err(|e| err.of(e))?;
         let store = Arc::new(AtomicWriteStorageAdapter::new(Arc::new(fs)));
-        let group = Group::open(store.clone(), "/").map_err(|e| err(&e))?;
+        let group = Group::open(store.clone(), "/").map_err(|e| err.of(e))?;
         let ordo = group.attributes().get("ordo").cloned().unwrap_or_default();
         let element = ordo["element_type"]
             .as_str()
             .and_then(ElementType::from_zarr_name)
-            .ok_or_else(|| err(&"the group has no valid ordo.element_type attribute"))?;
+            .ok_or_else(|| err.of("the group has no valid ordo.element_type attribute"))?;
         let time_unit = match ordo["time_unit"].as_str() {
             Some("seconds") => TimeUnit::Second,
             Some("milliseconds") => TimeUnit::Millisecond,
             Some("microseconds") => TimeUnit::Microsecond,
             Some("nanoseconds") => TimeUnit::Nanosecond,
-            _ => return Err(err(&"the group has no valid ordo.time_unit attribute")),
+            _ => return Err(err.of("the group has no valid ordo.time_unit attribute")),
         };
         let field = Self {
             root: root.clone(),
@@ -368,6 +423,7 @@ impl FieldArray {
             element,
             frame_shape: Vec::new(),
             time_unit,
+            lock_timeout: options.lock_timeout,
             read_cache: Arc::default(),
         };
         let data = field.data_array()?;
@@ -426,11 +482,11 @@ impl FieldArray {
     }
 
     pub(crate) fn data_array(&self) -> Result<Array<Store>> {
-        Array::open(self.store.clone(), "/data").map_err(|e| zarr_err(&self.root)(&e))
+        Array::open(self.store.clone(), "/data").map_err(|e| zarr_err(&self.root).of(e))
     }
 
     pub(crate) fn time_array(&self) -> Result<Array<Store>> {
-        Array::open(self.store.clone(), "/time").map_err(|e| zarr_err(&self.root)(&e))
+        Array::open(self.store.clone(), "/time").map_err(|e| zarr_err(&self.root).of(e))
     }
 
     /// The number of frames (the length of the published `time` array).
@@ -456,7 +512,7 @@ impl FieldArray {
         time.retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(std::slice::from_ref(
             &(0..n),
         )))
-        .map_err(|e| zarr_err(&self.root)(&e))
+        .map_err(|e| zarr_err(&self.root).of(e))
     }
 
     fn check_type<T: FieldElement>(&self) -> Result<()> {
@@ -501,10 +557,9 @@ impl FieldArray {
                 return out;
             }
         }
-        Err(Error::Zarr {
-            path: self.root.clone(),
-            reason: format!("truncated during each of {READ_ATTEMPTS} attempts to read it"),
-        })
+        Err(zarr_err(&self.root).of(format!(
+            "truncated during each of {READ_ATTEMPTS} attempts to read it"
+        )))
     }
 
     /// Frame `i`, shape = the frame shape.
@@ -580,7 +635,7 @@ impl FieldArray {
         let subset = ArraySubset::new_with_ranges(&ranges);
         self.data_for_reading(ranges[0].end)?
             .retrieve_array_subset::<ArrayD<T>>(&subset)
-            .map_err(|e| zarr_err(&self.root)(&e))
+            .map_err(|e| zarr_err(&self.root).of(e))
     }
 
     /// The `data` array for reading frames before `end` (already checked

@@ -30,13 +30,13 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
 
     /// Opens field array `name` of `key`.
     pub fn field(&self, key: &K, name: &str) -> Result<FieldArray> {
-        FieldArray::open(self.dataset_dir(key)?, name)
+        FieldArray::open_with(self.dataset_dir(key)?, name, self.options())
     }
 
     /// Creates field array `name` of `key` (the key's dataset may not
     /// exist yet).
     pub fn create_field(&self, key: &K, name: &str, spec: &FieldSpec) -> Result<FieldArray> {
-        FieldArray::create(self.dataset_dir(key)?, name, spec)
+        FieldArray::create_with(self.dataset_dir(key)?, name, spec, self.options())
     }
 
     /// The keys, among every key directory of the store, that have at

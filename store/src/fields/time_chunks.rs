@@ -27,9 +27,9 @@ pub(super) fn write_times(root: &Path, time: &Array<Store>, n: u64, times: &[i64
                 &ArraySubset::new_with_ranges(std::slice::from_ref(&(n..n + times.len() as u64))),
                 times.to_vec(),
             )
-            .map_err(|e| err(&e));
+            .map_err(|e| err.of(e));
     }
-    let tc = time.chunk_shape(&[0]).map_err(|e| err(&e))?[0].get();
+    let tc = time.chunk_shape(&[0]).map_err(|e| err.of(e))?[0].get();
     let mut done = 0;
     while done < times.len() {
         let pos = n + done as u64;
@@ -59,13 +59,10 @@ fn write_in_chunk(path: &Path, tc: u64, within: u64, bytes: &[u8]) -> Result<()>
     if size != Some(full) {
         if within > 0 {
             // Published values live in this chunk: it must be whole.
-            return Err(Error::Zarr {
-                path: path.to_owned(),
-                reason: format!(
-                    "time chunk is {} bytes, expected {full}",
-                    size.map_or_else(|| "missing".into(), |s| s.to_string())
-                ),
-            });
+            return Err(zarr_err(path).of(format!(
+                "time chunk is {} bytes, expected {full}",
+                size.map_or_else(|| "missing".into(), |s| s.to_string())
+            )));
         }
         // A new chunk (or the remains of a crashed writer's): no published
         // value lives in it, so it is written directly.

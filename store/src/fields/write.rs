@@ -2,7 +2,6 @@
 //! run under the field's lock, after repairing what a crashed writer left.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use ndarray::ArrayViewD;
 use zarrs::array::{Array, ArraySubset};
@@ -15,29 +14,22 @@ use crate::error::{Error, Result};
 use crate::storage::LockGuard;
 
 impl FieldArray {
-    fn lock(&self, timeout: Duration) -> Result<LockGuard> {
+    /// Takes the field's writer lock, waiting up to its lock timeout.
+    fn lock(&self) -> Result<LockGuard> {
         let fields_dir = self.root.parent().expect("a .zarr has a parent");
         let dataset_dir = fields_dir.parent().expect("_fields has a parent");
-        super::zarr::lock(dataset_dir, &self.name, timeout)
+        super::zarr::lock(dataset_dir, &self.name, self.lock_timeout)
     }
 
     /// Appends frames (shape `[k, ...frame]`) with their `k` times, which
     /// must be strictly increasing and after the last one. On any error
     /// nothing is written. Frame chunks go to new keys first; then the data
-    /// shape and the time shape are published, each atomically.
+    /// shape and the time shape are published, each atomically. Waits up
+    /// to the handle's lock timeout ([`OpenOptions`](crate::OpenOptions))
+    /// for the field's writer lock.
     pub fn append<T: FieldElement>(&self, times: &[i64], frames: ArrayViewD<'_, T>) -> Result<()> {
-        self.append_with_timeout(times, frames, crate::DEFAULT_LOCK_TIMEOUT)
-    }
-
-    /// [`append`](Self::append) with a lock timeout.
-    pub fn append_with_timeout<T: FieldElement>(
-        &self,
-        times: &[i64],
-        frames: ArrayViewD<'_, T>,
-        timeout: Duration,
-    ) -> Result<()> {
         self.check_append::<T>(times, &frames)?;
-        let _guard = self.lock(timeout)?;
+        let _guard = self.lock()?;
         let (mut data, mut time) = self.open_arrays()?;
         self.repair(&mut data, &time, Some(times.len() as u64))?;
         self.append_locked(&mut data, &mut time, times, frames)
@@ -102,7 +94,7 @@ impl FieldArray {
                 .retrieve_array_subset::<Vec<i64>>(&ArraySubset::new_with_ranges(
                     std::slice::from_ref(&(n - 1..n)),
                 ))
-                .map_err(|e| err(&e))?[0];
+                .map_err(|e| err.of(e))?[0];
             if times[0] <= last {
                 return Err(Error::NonIncreasingTime {
                     path: self.root.clone(),
@@ -115,7 +107,7 @@ impl FieldArray {
         let k = times.len() as u64;
         let mut shape = data.shape().to_vec();
         shape[0] = n + k;
-        data.set_shape(shape).map_err(|e| err(&e))?;
+        data.set_shape(shape).map_err(|e| err.of(e))?;
         let mut start = vec![n];
         start.extend(std::iter::repeat_n(0, self.frame_shape.len()));
         let mut ranges = Vec::with_capacity(1 + self.frame_shape.len());
@@ -123,7 +115,7 @@ impl FieldArray {
         ranges.extend(self.frame_shape.iter().map(|&d| 0..d));
         let chunk = data
             .chunk_shape(&vec![0; data.dimensionality()])
-            .map_err(|e| err(&e))?;
+            .map_err(|e| err.of(e))?;
         let one_chunk_per_frame = chunk[0].get() == 1
             && chunk[1..]
                 .iter()
@@ -137,7 +129,7 @@ impl FieldArray {
             // overwritten, so they skip the atomic adapter's temporary key
             // and rename: they become visible with the metadata below.
             use rayon::prelude::*;
-            let raw = FilesystemStore::new(&self.root).map_err(|e| err(&e))?;
+            let raw = FilesystemStore::new(&self.root).map_err(|e| err.of(e))?;
             let data = &data.with_storage(Arc::new(raw));
             (0..k)
                 .into_par_iter()
@@ -147,19 +139,19 @@ impl FieldArray {
                     let frame = frames.index_axis(ndarray::Axis(0), j as usize);
                     data.store_chunk(&idx, frame.as_standard_layout().into_owned())
                 })
-                .map_err(|e| err(&e))?;
+                .map_err(|e| err.of(e))?;
         } else {
             data.store_array_subset(
                 &ArraySubset::new_with_ranges(&ranges),
                 frames.as_standard_layout().to_owned(),
             )
-            .map_err(|e| err(&e))?;
+            .map_err(|e| err.of(e))?;
         }
-        time.set_shape(vec![n + k]).map_err(|e| err(&e))?;
+        time.set_shape(vec![n + k]).map_err(|e| err.of(e))?;
         super::time_chunks::write_times(&self.root, time, n, times)?;
         // Publish: data first, time (the length readers use) last.
-        data.store_metadata().map_err(|e| err(&e))?;
-        time.store_metadata().map_err(|e| err(&e))?;
+        data.store_metadata().map_err(|e| err.of(e))?;
+        time.store_metadata().map_err(|e| err.of(e))?;
         Ok(())
     }
 
@@ -167,7 +159,7 @@ impl FieldArray {
     /// shape change alone would let zarrs show old data again if the array
     /// grew back). `n` at or past the end is a no-op.
     pub fn truncate(&self, n: u64) -> Result<()> {
-        let _guard = self.lock(crate::DEFAULT_LOCK_TIMEOUT)?;
+        let _guard = self.lock()?;
         let (mut data, mut time) = self.open_arrays()?;
         self.repair(&mut data, &time, None)?;
         self.truncate_locked(&mut data, &mut time, n)
@@ -187,18 +179,18 @@ impl FieldArray {
         // Shrink time first, counting the truncation: readers stop at `n`
         // before anything is erased, and a read that overlapped this one
         // sees the count change and reads again (see `read_region`).
-        time.set_shape(vec![n]).map_err(|e| err(&e))?;
+        time.set_shape(vec![n]).map_err(|e| err.of(e))?;
         let truncations = super::zarr::truncations(time) + 1;
         time.attributes_mut()
             .insert(super::zarr::TRUNCATIONS.into(), truncations.into());
-        time.store_metadata().map_err(|e| err(&e))?;
-        erase_tail(time, n, len, ElementType::I64).map_err(|e| err(&e))?;
+        time.store_metadata().map_err(|e| err.of(e))?;
+        erase_tail(time, n, len, ElementType::I64).map_err(|e| err.of(e))?;
         let data_len = data.shape()[0];
         let mut shape = data.shape().to_vec();
         shape[0] = n;
-        data.set_shape(shape).map_err(|e| err(&e))?;
-        data.store_metadata().map_err(|e| err(&e))?;
-        erase_tail(data, n, data_len.max(len), self.element).map_err(|e| err(&e))?;
+        data.set_shape(shape).map_err(|e| err.of(e))?;
+        data.store_metadata().map_err(|e| err.of(e))?;
+        erase_tail(data, n, data_len.max(len), self.element).map_err(|e| err.of(e))?;
         Ok(())
     }
 
@@ -213,7 +205,7 @@ impl FieldArray {
         frames: ArrayViewD<'_, T>,
     ) -> Result<()> {
         self.check_append::<T>(times, &frames)?;
-        let _guard = self.lock(crate::DEFAULT_LOCK_TIMEOUT)?;
+        let _guard = self.lock()?;
         let (mut data, mut time) = self.open_arrays()?;
         self.repair(&mut data, &time, None)?;
         let kept = self.times()?.partition_point(|&x| x < t) as u64;
@@ -255,9 +247,9 @@ impl FieldArray {
         if data_len > len {
             let mut shape = data.shape().to_vec();
             shape[0] = len;
-            data.set_shape(shape).map_err(|e| err(&e))?;
-            data.store_metadata().map_err(|e| err(&e))?;
-            erase_tail(data, len, data_len, self.element).map_err(|e| err(&e))?;
+            data.set_shape(shape).map_err(|e| err.of(e))?;
+            data.store_metadata().map_err(|e| err.of(e))?;
+            erase_tail(data, len, data_len, self.element).map_err(|e| err.of(e))?;
         }
         Ok(())
     }
@@ -272,7 +264,7 @@ impl FieldArray {
         let last = n + k.max(1) - 1;
         let chunk = data
             .chunk_shape(&vec![0; data.dimensionality()])
-            .map_err(|e| zarr_err(&self.root)(&e))?;
+            .map_err(|e| zarr_err(&self.root).of(e))?;
         let per_dim: Vec<u64> = self
             .frame_shape
             .iter()
@@ -315,7 +307,7 @@ fn erase_tail(
     n: u64,
     old_len: u64,
     element: ElementType,
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
+) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if old_len <= n {
         return Ok(());
     }
@@ -364,7 +356,7 @@ fn fill_chunk_tail(
     idx: &[u64],
     keep: u64,
     element: ElementType,
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
+) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
     macro_rules! fill {
         ($t:ty, $fill:expr) => {{
             let Some(mut chunk) = array.retrieve_chunk_if_exists::<ndarray::ArrayD<$t>>(idx)?

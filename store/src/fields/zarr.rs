@@ -34,10 +34,23 @@ pub(crate) fn truncations(time: &Array<Store>) -> u64 {
 /// Fill value of `time`: the NaT of numpy, so no real time is masked.
 pub(crate) const TIME_FILL: i64 = i64::MIN;
 
-pub(crate) fn zarr_err(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> Error + '_ {
-    move |e| Error::Zarr {
-        path: path.to_owned(),
-        reason: e.to_string(),
+/// Makes [`Error::Zarr`]s of the field at `path`, keeping the cause as
+/// the source.
+pub(crate) fn zarr_err(path: &Path) -> ZarrErr<'_> {
+    ZarrErr(path)
+}
+
+/// See [`zarr_err`].
+pub(crate) struct ZarrErr<'a>(&'a Path);
+
+impl ZarrErr<'_> {
+    /// The error of this field caused by `cause` (an error of zarrs, or a
+    /// message).
+    pub(crate) fn of(&self, cause: impl Into<crate::error::Cause>) -> Error {
+        Error::Zarr {
+            path: self.0.to_owned(),
+            source: cause.into(),
+        }
     }
 }
 

@@ -365,20 +365,27 @@ pub(crate) fn open(
 ) -> Result<RowFileReader> {
     let full = storage.display_path(path);
     let reader = StorageReader::new(storage.clone(), path.to_owned(), size);
-    let corrupt = |e: ParquetError| match &e {
-        ParquetError::External(inner) => match inner.downcast_ref::<std::io::Error>() {
-            Some(io) if io.kind() == std::io::ErrorKind::NotFound => Error::MissingRowGroupFile {
+    // The storage's errors reach here wrapped by the decoder: a missing
+    // file and other I/O failures are told apart from undecodable bytes,
+    // as `read_all` does.
+    let corrupt = |e: ParquetError| match e {
+        ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
+            Ok(io) if io.kind() == std::io::ErrorKind::NotFound => Error::MissingRowGroupFile {
                 path: full.clone(),
                 version,
             },
-            _ => Error::CorruptRowGroup {
+            Ok(io) => Error::Io {
                 path: full.clone(),
-                reason: e.to_string(),
+                source: *io,
+            },
+            Err(other) => Error::CorruptRowGroup {
+                path: full.clone(),
+                source: other,
             },
         },
-        _ => Error::CorruptRowGroup {
+        e => Error::CorruptRowGroup {
             path: full.clone(),
-            reason: e.to_string(),
+            source: e.into(),
         },
     };
     let policy = if spec.prune.is_some() {
@@ -446,7 +453,7 @@ pub(crate) fn read_all(
     let full = storage.display_path(path);
     let corrupt = |reason: String| Error::CorruptRowGroup {
         path: full.clone(),
-        reason,
+        source: reason.into(),
     };
     let bytes = storage.read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {

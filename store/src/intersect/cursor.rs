@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 use arrow::array::RecordBatch;
 
 use crate::dataset::{OrderedParquetDataset, ReadOptions, RowGroupStats};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::value::OrderedValue;
 use crate::value::stored::{cmp_values, partition_point};
 
@@ -194,7 +194,8 @@ impl<K> Cursor<K> {
             return Ok(chunk);
         }
         parts.push(chunk);
-        Ok(arrow::compute::concat_batches(&parts[0].schema(), &parts)?)
+        arrow::compute::concat_batches(&parts[0].schema(), &parts)
+            .map_err(|e| Error::from(e).in_dataset(|| self.ds.path()))
     }
 
     /// Up to `n_prev` rows from just before `lo`, read one row group at a

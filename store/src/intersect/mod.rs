@@ -218,7 +218,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
         let mut datasets = Vec::with_capacity(keys.len());
         let mut missing = Vec::new();
         for key in keys {
-            let ds = OrderedParquetDataset::open(self.dataset_dir(key)?)?;
+            let ds = OrderedParquetDataset::open_with(self.dataset_dir(key)?, self.options())?;
             if ds.version().is_none() {
                 missing.push(key_name(key));
             }

@@ -1,5 +1,7 @@
-//! Options of writes and maintenance, as builders with sensible defaults.
+//! Options of handles, writes and maintenance, as builders with sensible
+//! defaults.
 
+pub(crate) mod open;
 pub(crate) mod period;
 
 use std::time::Duration;
@@ -12,9 +14,6 @@ use crate::options::period::Period;
 /// The default row-group target: small enough that a merge in the middle
 /// of a dataset rewrites little, large enough for fast scans.
 pub const DEFAULT_ROW_GROUP_ROWS: usize = 100_000;
-
-/// How long a writer waits for the lock by default.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How large row groups should be: a row count, or a period of a
 /// timestamp or date ordered column (see [`Period`]).
@@ -46,9 +45,9 @@ pub enum RowGroupTarget {
 ///
 /// ```
 /// use ordo_store::{Coalesce, WriteOptions};
-/// let o = WriteOptions::new("ts").max_n_off_target_rgs(2);
-/// assert_eq!(o.get_coalesce(), &Coalesce::MaxOffTarget(2));
-/// assert_eq!(WriteOptions::new("ts").get_coalesce(), &Coalesce::Auto);
+/// let never = WriteOptions::new("ts").coalesce(Coalesce::Never);
+/// let oups_like = WriteOptions::new("ts").max_n_off_target_rgs(2);
+/// assert_eq!(Coalesce::default(), Coalesce::Auto);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Coalesce {
@@ -176,15 +175,15 @@ impl Retention {
 }
 
 /// Options of [`OrderedParquetDataset::write`](crate::OrderedParquetDataset::write).
+/// How long the write waits for the lock, how durable it is and what the
+/// collection after it keeps are the handle's [`OpenOptions`].
 ///
 /// ```
-/// use std::time::Duration;
 /// use ordo_store::{DuplicatesOn, RowGroupTarget, WriteOptions};
 /// let opts = WriteOptions::new("timestamp")
 ///     .row_group_target_size(RowGroupTarget::Rows(500_000))
 ///     .duplicates_on(DuplicatesOn::All)
-///     .key_value_metadata([("source", Some("station")), ("stale", None)])
-///     .lock_timeout(Duration::from_secs(5));
+///     .key_value_metadata([("source", Some("station")), ("stale", None)]);
 /// assert_eq!(opts.ordered_on(), "timestamp");
 /// ```
 #[derive(Debug, Clone)]
@@ -194,16 +193,13 @@ pub struct WriteOptions {
     pub(crate) coalesce: Coalesce,
     pub(crate) duplicates_on: DuplicatesOn,
     pub(crate) key_value_metadata: Vec<(String, Option<String>)>,
-    pub(crate) lock_timeout: Duration,
     pub(crate) compression: Compression,
-    pub(crate) retention: Retention,
 }
 
 impl WriteOptions {
     /// Options for a dataset ordered on `ordered_on`, with defaults: row
     /// groups of [`DEFAULT_ROW_GROUP_ROWS`] rows, automatic coalescing, no
-    /// deduplication, zstd(1),
-    /// a 30 s lock timeout, the default [`Retention`].
+    /// deduplication, zstd(1).
     pub fn new(ordered_on: impl Into<String>) -> Self {
         Self {
             ordered_on: ordered_on.into(),
@@ -211,9 +207,7 @@ impl WriteOptions {
             coalesce: Coalesce::Auto,
             duplicates_on: DuplicatesOn::None,
             key_value_metadata: Vec::new(),
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            compression: Compression::ZSTD(ZstdLevel::try_new(1).expect("level 1 is valid")),
-            retention: Retention::default(),
+            compression: default_compression(),
         }
     }
 
@@ -240,11 +234,6 @@ impl WriteOptions {
         self.coalesce(Coalesce::MaxOffTarget(m))
     }
 
-    /// The coalescing policy.
-    pub fn get_coalesce(&self) -> &Coalesce {
-        &self.coalesce
-    }
-
     /// Sets which rows are duplicates.
     pub fn duplicates_on(mut self, duplicates_on: DuplicatesOn) -> Self {
         self.duplicates_on = duplicates_on;
@@ -269,22 +258,9 @@ impl WriteOptions {
         self
     }
 
-    /// How long to wait for the writer lock before `Error::LockTimeout`.
-    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
-        self.lock_timeout = timeout;
-        self
-    }
-
     /// The Parquet compression of new row-group files (zstd(1) by default).
     pub fn compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
-        self
-    }
-
-    /// The retention rule applied by the garbage collection that follows
-    /// commits.
-    pub fn retention(mut self, retention: Retention) -> Self {
-        self.retention = retention;
         self
     }
 
@@ -305,5 +281,58 @@ impl WriteOptions {
             });
         }
         Ok(())
+    }
+}
+
+/// zstd level 1: fast to write, and small.
+pub(crate) fn default_compression() -> Compression {
+    Compression::ZSTD(ZstdLevel::try_new(1).expect("level 1 is valid"))
+}
+
+/// Options of [`OrderedParquetDataset::compact`](crate::OrderedParquetDataset::compact):
+/// the row-group target to re-cut to and the compression of the new files.
+///
+/// ```
+/// use ordo_store::{CompactOptions, RowGroupTarget};
+/// let opts = CompactOptions::new().row_group_target_size(RowGroupTarget::Rows(250_000));
+/// assert_eq!(CompactOptions::default().target(), &RowGroupTarget::default());
+/// assert_eq!(opts.target(), &RowGroupTarget::Rows(250_000));
+/// ```
+#[derive(Debug, Clone)]
+pub struct CompactOptions {
+    pub(crate) target: RowGroupTarget,
+    pub(crate) compression: Compression,
+}
+
+impl Default for CompactOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CompactOptions {
+    /// Row groups of [`DEFAULT_ROW_GROUP_ROWS`] rows, zstd(1).
+    pub fn new() -> Self {
+        Self {
+            target: RowGroupTarget::default(),
+            compression: default_compression(),
+        }
+    }
+
+    /// Sets the row-group target.
+    pub fn row_group_target_size(mut self, target: RowGroupTarget) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Sets the Parquet compression of the new row-group files.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// The row-group target.
+    pub fn target(&self) -> &RowGroupTarget {
+        &self.target
     }
 }

@@ -14,7 +14,7 @@ use self::discover::has_manifest;
 use crate::dataset::OrderedParquetDataset;
 use crate::error::{Error, Result};
 use crate::keys::TopLevel;
-use crate::options::DEFAULT_LOCK_TIMEOUT;
+use crate::options::open::OpenOptions;
 
 /// A collection of datasets named by keys of type `K`, each in the
 /// directory [`TopLevel::to_path`] gives, relative to the root.
@@ -83,6 +83,8 @@ use crate::options::DEFAULT_LOCK_TIMEOUT;
 #[derive(Debug)]
 pub struct Store<K> {
     root: PathBuf,
+    /// The options every dataset and field array of the store opens with.
+    options: OpenOptions,
     keys: RwLock<KeySet<K>>,
 }
 
@@ -121,10 +123,38 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open(root: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(root, &OpenOptions::new())
+    }
+
+    /// Opens the store at `root` with `options`, which its datasets and
+    /// field arrays open with (lock timeout, durability, retention). A
+    /// store lives on the local file system: options with a
+    /// [`storage`](OpenOptions::storage) are [`Error::InvalidOption`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ordo::{OpenOptions, Store, TopLevel};
+    /// #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, TopLevel)]
+    /// struct Key { name: String }
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let patient = OpenOptions::new().lock_timeout(Duration::from_secs(120));
+    /// let store = Store::<Key>::open_with(dir.path(), &patient)?;
+    /// assert!(store.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_with(root: impl AsRef<Path>, options: &OpenOptions) -> Result<Self> {
+        if options.storage.is_some() {
+            return Err(Error::InvalidOption {
+                option: "storage",
+                reason: "a store lives in a local directory; open its datasets one by one on another storage".into(),
+            });
+        }
         let root = root.as_ref().to_path_buf();
         let known = discover(&root)?;
         Ok(Self {
             root,
+            options: options.clone(),
             keys: RwLock::new(KeySet {
                 known,
                 pending: BTreeSet::new(),
@@ -144,6 +174,11 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// ```
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The options the store's datasets and field arrays open with.
+    pub(crate) fn options(&self) -> &OpenOptions {
+        &self.options
     }
 
     /// Walks the root again, replacing the cached key set: picks up
@@ -199,7 +234,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// ```
     pub fn get(&self, key: &K) -> Result<OrderedParquetDataset> {
         let dir = self.dataset_dir(key)?;
-        let ds = OrderedParquetDataset::open(dir)?;
+        let ds = OrderedParquetDataset::open_with(dir, &self.options)?;
         let known = self.read_keys().known.contains(key);
         if !known {
             let mut keys = self.write_keys();
@@ -333,7 +368,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     }
 
     /// Removes the dataset of `key` ([`OrderedParquetDataset::remove`],
-    /// waiting up to [`DEFAULT_LOCK_TIMEOUT`] for the writer lock), then
+    /// waiting up to the store's lock timeout for the writer lock), then
     /// removes the parent directories it leaves empty, up to but excluding
     /// the root. Files ordo did not write stay, and so do the directories
     /// holding them. Nothing outside the dataset's directory and its
@@ -375,7 +410,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
             source,
         })?;
         if found {
-            OrderedParquetDataset::open(&dir)?.remove(DEFAULT_LOCK_TIMEOUT)?;
+            OrderedParquetDataset::open_with(&dir, &self.options)?.remove()?;
             self.prune_parents(&rel)?;
         }
         let mut keys = self.write_keys();

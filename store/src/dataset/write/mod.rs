@@ -29,13 +29,14 @@ use crate::error::{Error, Result};
 use crate::format::manifest::{self, LOCK_FILE, Manifest, RowGroupEntry};
 use crate::format::rowfile;
 use crate::options::period::Bucketer;
-use crate::options::{RowGroupTarget, WriteOptions};
+use crate::options::{Coalesce, CompactOptions, RowGroupTarget, WriteOptions};
 use crate::storage::{LockGuard, random_u64};
 use crate::value::OrderedValue;
 use crate::value::stored::{bound_to_stored, check_ordered, cmp_values, value_at};
+use parquet::basic::Compression;
 
 /// What a write did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct WriteReport {
     /// The version the dataset is at after the write.
@@ -56,7 +57,21 @@ pub struct WriteReport {
     pub bytes_written: u64,
     /// An error of the garbage collection that follows some commits; the
     /// commit itself succeeded and the collection is retried later.
-    pub gc_error: Option<String>,
+    pub gc_error: Option<Arc<Error>>,
+}
+
+impl PartialEq for WriteReport {
+    /// Equal counts and version; GC errors compare by their message.
+    fn eq(&self, other: &Self) -> bool {
+        let gc = |r: &Self| r.gc_error.as_ref().map(ToString::to_string);
+        (self.version, self.committed, self.rows_written)
+            == (other.version, other.committed, other.rows_written)
+            && (self.row_groups_written, self.row_groups_rewritten)
+                == (other.row_groups_written, other.row_groups_rewritten)
+            && (self.rows_rewritten, self.bytes_written)
+                == (other.rows_rewritten, other.bytes_written)
+            && gc(self) == gc(other)
+    }
 }
 
 /// The cutter of a row-group target for the ordered column of `schema`;
@@ -89,6 +104,26 @@ enum Change {
     },
     /// Re-cut these row groups.
     Compact(std::ops::Range<usize>),
+    /// Change the key-value metadata only.
+    Metadata,
+}
+
+/// How a commit writes: the coalescing of a write, the compression of
+/// new files and the key-value metadata changes.
+struct CommitOptions<'a> {
+    coalesce: &'a Coalesce,
+    compression: Compression,
+    metadata: &'a [(String, Option<String>)],
+}
+
+impl<'a> From<&'a WriteOptions> for CommitOptions<'a> {
+    fn from(o: &'a WriteOptions) -> Self {
+        Self {
+            coalesce: &o.coalesce,
+            compression: o.compression,
+            metadata: &o.key_value_metadata,
+        }
+    }
 }
 
 /// A commit prepared under the lock: the version it builds on, the
@@ -136,7 +171,7 @@ impl OrderedParquetDataset {
         let fresh_schema = initial_schema(batch)?;
         dedup::key_columns(&options.duplicates_on, batch, idx)?;
 
-        let _guard = self.lock(options.lock_timeout)?;
+        let _guard = self.lock()?;
         let (last_version, current) = self.latest_locked()?;
         let schema = match &current {
             Some(s) if s.manifest.ordered_on != *column => {
@@ -149,11 +184,11 @@ impl OrderedParquetDataset {
             Some(s) => s.schema.clone(),
             None => fresh_schema,
         };
-        let data = conform(batch, &schema)?;
+        let data = conform(batch, &schema).map_err(self.located())?;
         let idx = schema.index_of(column).expect("conformed");
         let dedup_key = dedup::key_columns(&options.duplicates_on, &data, idx)?;
         let data = match &dedup_key {
-            Some(key) => dedup::keep_last(&data, idx, key)?,
+            Some(key) => dedup::keep_last(&data, idx, key).map_err(self.located())?,
             None => data,
         };
         let base = Base {
@@ -163,7 +198,8 @@ impl OrderedParquetDataset {
             idx,
             cutter,
         };
-        self.commit(base, Change::Write { data, dedup_key }, options)
+        self.commit(base, Change::Write { data, dedup_key }, options.into())
+            .map_err(self.located())
     }
 
     /// The latest version number (tombstones included) and snapshot, with
@@ -191,40 +227,53 @@ impl OrderedParquetDataset {
         ))
     }
 
-    pub(crate) fn lock(&self, timeout: std::time::Duration) -> Result<LockGuard> {
+    /// `DatasetNotFound` unless a version exists: maintenance of a dataset
+    /// never written creates nothing, not even the lock.
+    fn exists_or_not_found(&self) -> Result<()> {
+        match self.list_versions()?.is_empty() {
+            true => Err(Error::DatasetNotFound { path: self.path() }),
+            false => Ok(()),
+        }
+    }
+
+    /// Takes the writer lock, waiting up to the handle's lock timeout.
+    pub(crate) fn lock(&self) -> Result<LockGuard> {
         let path = self.file_path(LOCK_FILE);
         self.storage
-            .lock(&path, timeout)
+            .lock(&path, self.lock_timeout)
             .map_err(self.io_error(LOCK_FILE))?
             .ok_or_else(|| Error::LockTimeout {
                 path: self.storage.display_path(&path),
-                waited: timeout,
+                waited: self.lock_timeout,
             })
     }
 
-    /// Rewrites the whole dataset into row groups of `options`' target
-    /// (`ordered_on` must name the dataset's ordered column; its other
-    /// options apply as for a write). The rows do not change. The new
-    /// groups are held in memory until written.
+    /// Rewrites the whole dataset into row groups of `options`' target.
+    /// The rows do not change; a dataset already cut to the target commits
+    /// nothing. The new groups are held in memory until written.
     ///
     /// ```
     /// # use std::sync::Arc;
     /// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
     /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
-    /// use ordo_store::{Coalesce, OrderedParquetDataset, RowGroupTarget, WriteOptions};
-    /// let ds = OrderedParquetDataset::open_in(Arc::new(ordo_store::storage::MemoryStorage::new()), "d")?;
+    /// use ordo_store::{Coalesce, CompactOptions, OpenOptions, OrderedParquetDataset, RowGroupTarget, WriteOptions};
+    /// use ordo_store::storage::MemoryStorage;
+    /// let memory = OpenOptions::new().storage(Arc::new(MemoryStorage::new()));
+    /// let ds = OrderedParquetDataset::open_with("d", &memory)?;
     /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
-    /// let opts = WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(10)).coalesce(Coalesce::Never);
+    /// let opts = WriteOptions::new("ts").coalesce(Coalesce::Never);
     /// for i in 0..20 {
     ///     let b = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![i]))])?;
     ///     ds.write(&b, &opts)?;
     /// }
     /// assert_eq!(ds.num_row_groups(), 20);
-    /// ds.compact(&opts)?;
+    /// let ten = CompactOptions::new().row_group_target_size(RowGroupTarget::Rows(10));
+    /// ds.compact(&ten)?;
     /// assert_eq!(ds.num_row_groups(), 2);
+    /// assert!(!ds.compact(&ten)?.committed); // already compact
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn compact(&self, options: &WriteOptions) -> Result<WriteReport> {
+    pub fn compact(&self, options: &CompactOptions) -> Result<WriteReport> {
         self.compact_groups(options, None)
     }
 
@@ -234,29 +283,23 @@ impl OrderedParquetDataset {
         &self,
         start: impl Into<OrderedValue>,
         end_excl: impl Into<OrderedValue>,
-        options: &WriteOptions,
+        options: &CompactOptions,
     ) -> Result<WriteReport> {
         self.compact_groups(options, Some((start.into(), end_excl.into())))
     }
 
     fn compact_groups(
         &self,
-        options: &WriteOptions,
+        options: &CompactOptions,
         bounds: Option<(OrderedValue, OrderedValue)>,
     ) -> Result<WriteReport> {
-        options.check()?;
-        let _guard = self.lock(options.lock_timeout)?;
+        options.target.check()?;
+        self.exists_or_not_found()?;
+        let _guard = self.lock()?;
         let (last_version, current) = self.latest_locked()?;
         let Some(snapshot) = current else {
             return Err(Error::DatasetNotFound { path: self.path() });
         };
-        if snapshot.manifest.ordered_on != options.ordered_on {
-            return Err(Error::OrderedOnMismatch {
-                path: self.path(),
-                dataset: snapshot.manifest.ordered_on.clone(),
-                given: options.ordered_on.clone(),
-            });
-        }
         let schema = snapshot.schema.clone();
         let groups = match bounds {
             None => 0..snapshot.stats.len(),
@@ -277,26 +320,92 @@ impl OrderedParquetDataset {
         };
         let idx = snapshot.ordered_index();
         let base = Base {
-            cutter: cutter(&options.target, &schema, &options.ordered_on)?,
+            cutter: cutter(&options.target, &schema, &snapshot.manifest.ordered_on)?,
             current: Some(snapshot),
             last_version,
             schema,
             idx,
         };
-        self.commit(base, Change::Compact(groups), options)
+        let commit = CommitOptions {
+            coalesce: &Coalesce::Never,
+            compression: options.compression,
+            metadata: &[],
+        };
+        self.commit(base, Change::Compact(groups), commit)
+            .map_err(self.located())
+    }
+
+    /// Changes the key-value metadata: `Some` adds or updates a key, `None`
+    /// removes it. Commits a version that differs from the latest in its
+    /// metadata only, or nothing when nothing changes; the dataset must
+    /// exist ([`Error::DatasetNotFound`]). To change metadata together with
+    /// data, use [`WriteOptions::key_value_metadata`].
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
+    /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
+    /// use ordo_store::{OrderedParquetDataset, WriteOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let ds = OrderedParquetDataset::open(dir.path())?;
+    /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+    /// # let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![1]))])?;
+    /// ds.write(&batch, &WriteOptions::new("ts"))?;
+    /// let report = ds.set_metadata([("source", Some("station 7")), ("draft", None)])?;
+    /// assert_eq!((report.version, report.rows_written), (2, 0));
+    /// assert_eq!(ds.key_value_metadata()["source"], "station 7");
+    /// assert!(!ds.set_metadata([("source", Some("station 7"))])?.committed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_metadata<K, V>(
+        &self,
+        changes: impl IntoIterator<Item = (K, Option<V>)>,
+    ) -> Result<WriteReport>
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let changes: Vec<(String, Option<String>)> = changes
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.map(Into::into)))
+            .collect();
+        self.exists_or_not_found()?;
+        let _guard = self.lock()?;
+        let (last_version, current) = self.latest_locked()?;
+        let Some(snapshot) = current else {
+            return Err(Error::DatasetNotFound { path: self.path() });
+        };
+        let base = Base {
+            cutter: Cutter::Rows(crate::options::DEFAULT_ROW_GROUP_ROWS),
+            idx: snapshot.ordered_index(),
+            schema: snapshot.schema.clone(),
+            current: Some(snapshot),
+            last_version,
+        };
+        let commit = CommitOptions {
+            coalesce: &Coalesce::Never,
+            compression: crate::options::default_compression(),
+            metadata: &changes,
+        };
+        self.commit(base, Change::Metadata, commit)
     }
 
     /// Builds the new layout, writes its new row groups and publishes the
     /// next manifest; commits nothing when nothing changes.
-    fn commit(&self, base: Base, change: Change, options: &WriteOptions) -> Result<WriteReport> {
-        let layout = self.new_layout(&base, change, options)?;
+    fn commit(
+        &self,
+        base: Base,
+        change: Change,
+        options: CommitOptions<'_>,
+    ) -> Result<WriteReport> {
+        let layout = self.new_layout(&base, change, options.coalesce)?;
         let mut report = WriteReport {
             version: base.last_version,
             row_groups_rewritten: layout.groups_rewritten,
             rows_rewritten: layout.rows_rewritten,
             ..WriteReport::default()
         };
-        let kv = metadata_after(base.current.as_deref(), options);
+        let kv = metadata_after(base.current.as_deref(), options.metadata);
         if let Some(s) = &base.current
             && layout.unchanged(s.stats.len())
             && kv == s.manifest.key_value_metadata
@@ -307,7 +416,7 @@ impl OrderedParquetDataset {
         }
         let version = base.last_version + 1;
         let new_batches = layout.new_groups();
-        let entries = self.write_files(version, &base.schema, &new_batches, options)?;
+        let entries = self.write_files(version, &base, &new_batches, options.compression)?;
         report.row_groups_written = entries.len();
         report.rows_written = new_batches.iter().map(|b| b.num_rows() as u64).sum();
         report.bytes_written = entries.iter().map(|e| e.size).sum();
@@ -317,7 +426,7 @@ impl OrderedParquetDataset {
             format_version: manifest::FORMAT_VERSION,
             version,
             created_at_ms: now_ms(),
-            ordered_on: options.ordered_on.clone(),
+            ordered_on: base.schema.field(base.idx).name().clone(),
             schema: base.current.as_ref().map_or_else(
                 || manifest::encode_schema(&base.schema),
                 |s| s.manifest.schema.clone(),
@@ -331,9 +440,9 @@ impl OrderedParquetDataset {
         report.committed = true;
         self.set_current(Some(Arc::new(Snapshot::with_schema(manifest, base.schema))));
         if version.is_multiple_of(GC_EVERY)
-            && let Err(e) = self.gc_locked(&options.retention)
+            && let Err(e) = self.gc_locked(&self.retention)
         {
-            report.gc_error = Some(e.to_string());
+            report.gc_error = Some(Arc::new(e));
         }
         Ok(report)
     }
@@ -343,7 +452,7 @@ impl OrderedParquetDataset {
         &'a self,
         base: &'a Base,
         change: Change,
-        options: &WriteOptions,
+        coalesce: &Coalesce,
     ) -> Result<Layout<'a>> {
         let mut layout = Layout::new(
             self,
@@ -361,10 +470,11 @@ impl OrderedParquetDataset {
                 };
                 // Rows that change nothing leave the layout as it is.
                 if let Some(touched) = touched {
-                    layout.coalesce(touched, &options.coalesce)?;
+                    layout.coalesce(touched, coalesce)?;
                 }
             }
             Change::Compact(groups) => layout.recut(groups)?,
+            Change::Metadata => {}
         }
         Ok(layout)
     }
@@ -389,16 +499,16 @@ impl OrderedParquetDataset {
     fn write_files(
         &self,
         version: u64,
-        schema: &SchemaRef,
+        base: &Base,
         batches: &[&RecordBatch],
-        options: &WriteOptions,
+        compression: Compression,
     ) -> Result<Vec<RowGroupEntry>> {
-        let idx = schema.index_of(&options.ordered_on).expect("conformed");
+        let (schema, idx) = (&base.schema, base.idx);
+        let ordered_on = schema.field(idx).name();
         let salt = random_u64();
         let encode = |(seq, chunk): (usize, &&RecordBatch)| -> Result<RowGroupEntry> {
             let rows = chunk.num_rows();
-            let props =
-                rowfile::writer_properties(schema, &options.ordered_on, options.compression, rows)?;
+            let props = rowfile::writer_properties(schema, ordered_on, compression, rows)?;
             let bytes = rowfile::encode(chunk, props)?;
             let file = manifest::data_file_name(version, seq, salt);
             self.storage
@@ -456,10 +566,13 @@ impl OrderedParquetDataset {
     }
 }
 
-/// The key-value metadata after `options`' changes to `current`'s.
-fn metadata_after(current: Option<&Snapshot>, options: &WriteOptions) -> BTreeMap<String, String> {
+/// The key-value metadata after `changes` to `current`'s.
+fn metadata_after(
+    current: Option<&Snapshot>,
+    changes: &[(String, Option<String>)],
+) -> BTreeMap<String, String> {
     let mut kv = current.map_or_else(BTreeMap::new, |s| s.manifest.key_value_metadata.clone());
-    for (k, v) in &options.key_value_metadata {
+    for (k, v) in changes {
         match v {
             Some(v) => kv.insert(k.clone(), v.clone()),
             None => kv.remove(k),

@@ -3,14 +3,15 @@
 
 use std::ops::Range;
 
+use arrow::array::make_comparator;
 use arrow::array::{Array, RecordBatch};
-use arrow::compute::interleave_record_batch;
+use arrow::compute::{SortOptions, interleave_record_batch};
 use arrow::row::{RowConverter, SortField};
 
 use crate::error::Result;
 use crate::options::period::Bucketer;
 use crate::value::OrderedValue;
-use crate::value::stored::{cmp_values, partition_point, value_at};
+use crate::value::stored::value_at;
 
 /// How merged rows are cut into row groups.
 #[derive(Debug, Clone)]
@@ -35,19 +36,29 @@ impl Cutter {
     /// split (a chunk grows past the target instead).
     pub(crate) fn cut(&self, ordered: &dyn Array) -> Vec<Range<usize>> {
         let n = ordered.len();
+        // Rows compared in place (floats by IEEE total order, as the
+        // statistics): no value is materialized per probe.
+        let cmp = make_comparator(ordered, ordered, SortOptions::default())
+            .expect("ordered columns have an orderable type, checked on write");
         let mut chunks: Vec<Range<usize>> = Vec::new();
         let mut start = 0;
         while start < n {
             let end = match self {
                 Self::Rows(target) => {
                     let end = (start + (*target).max(1)).min(n);
-                    if end < n
-                        && cmp_values(&value_at(ordered, end - 1), &value_at(ordered, end)).is_eq()
-                    {
-                        partition_point(ordered, &value_at(ordered, end - 1), true)
-                    } else {
-                        end
+                    // A run of values equal to the last row of the chunk
+                    // stays in it: the chunk ends at the run's end.
+                    let last = end - 1;
+                    let (mut lo, mut hi) = (end, n);
+                    while lo < hi {
+                        let mid = lo + (hi - lo) / 2;
+                        if cmp(last, mid).is_eq() {
+                            lo = mid + 1;
+                        } else {
+                            hi = mid;
+                        }
                     }
+                    lo
                 }
                 Self::Period(_) => {
                     let bucket = self.bucket(&value_at(ordered, start));

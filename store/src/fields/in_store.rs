@@ -5,6 +5,7 @@ use super::{FieldArray, FieldSpec};
 use crate::error::Result;
 use crate::keys::TopLevel;
 use crate::store::Store;
+use crate::store::discover::subdirectories;
 
 impl<K: TopLevel + Ord + Clone> Store<K> {
     /// The names of the field arrays of `key`, sorted (empty when none).
@@ -64,7 +65,9 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
 }
 
 /// Calls `visit` with every relative directory path `depth` levels below
-/// `root` (plain directories only: links and `_`/`.` names are skipped).
+/// `root`, listed by the walker of store discovery (plain directories
+/// only: links and `_`/`.` names are skipped; an unreadable directory is
+/// an error, as it is for discovery).
 fn walk(
     root: &std::path::Path,
     rel: &std::path::Path,
@@ -74,16 +77,8 @@ fn walk(
     if depth == 0 {
         return visit(rel);
     }
-    let dir = root.join(rel);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let plain = name.to_str().is_some_and(|n| !n.starts_with(['_', '.']));
-        if plain && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            walk(root, &rel.join(&name), depth - 1, visit)?;
-        }
+    for child in subdirectories(root, rel)? {
+        walk(root, &child, depth - 1, visit)?;
     }
     Ok(())
 }

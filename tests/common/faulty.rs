@@ -86,4 +86,7 @@ impl<S: Storage, F: Fault> Storage for Faulty<S, F> {
     fn display_path(&self, path: &str) -> PathBuf {
         self.inner.display_path(path)
     }
+    fn clean_up(&self, dir: &str) -> io::Result<Vec<String>> {
+        self.inner.clean_up(dir)
+    }
 }

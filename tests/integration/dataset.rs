@@ -954,3 +954,24 @@ fn statistics_and_errors_show_values_in_the_column_type() {
     let r = ds.read_range(stats.min.clone(), stats.max.clone()).unwrap();
     assert_eq!(r.num_rows(), 1);
 }
+
+#[test]
+fn gc_deletes_what_interrupted_publications_left_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+    ds.write(&int_batch(&[1], &[1]), &opts()).unwrap();
+    let manifests = dir.path().join("_ordo/manifests");
+    // A publication of version 2 that died between its temporary file and
+    // the link, and a file of someone else's.
+    let left = ".00000000000000000002.json.00000000deadbeef.tmp";
+    std::fs::write(manifests.join(left), b"{\"partial").unwrap();
+    std::fs::write(manifests.join("notes.tmp"), b"mine").unwrap();
+    let report = ds.gc(&Retention::default()).unwrap();
+    assert_eq!(
+        report.files_deleted,
+        vec![format!("_ordo/manifests/{left}")]
+    );
+    assert!(!manifests.join(left).exists());
+    assert!(manifests.join("notes.tmp").exists());
+    assert_eq!(ds.versions().unwrap(), vec![1]);
+}

@@ -245,6 +245,9 @@ impl Storage for UnreadableRowGroups {
     fn display_path(&self, path: &str) -> PathBuf {
         self.0.display_path(path)
     }
+    fn clean_up(&self, dir: &str) -> io::Result<Vec<String>> {
+        self.0.clean_up(dir)
+    }
 }
 
 #[test]

@@ -163,19 +163,15 @@ impl OrderedParquetDataset {
                 .map_err(self.io_error(&name))?;
             report.versions_deleted.push(v);
         }
+        // What interrupted publications left: the storage knows its own
+        // temporary names.
         let mdir = self.file_path(MANIFEST_DIR);
         for name in self
             .storage
-            .list(&mdir)
+            .clean_up(&mdir)
             .map_err(self.io_error(MANIFEST_DIR))?
         {
-            if name.starts_with('.') && name.ends_with(".tmp") {
-                let path = format!("{MANIFEST_DIR}/{name}");
-                self.storage
-                    .delete(&self.file_path(&path))
-                    .map_err(self.io_error(&path))?;
-                report.files_deleted.push(path);
-            }
+            report.files_deleted.push(format!("{MANIFEST_DIR}/{name}"));
         }
         Ok(report)
     }

@@ -115,6 +115,17 @@ impl LocalStorage {
     }
 }
 
+/// Whether `name` is a temporary name of `put_if_absent`:
+/// `.{target}.{16 hex digits}.tmp`.
+fn is_temporary(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    rest.rsplit_once('.').is_some_and(|(target, suffix)| {
+        !target.is_empty() && suffix.len() == 16 && suffix.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
 fn unique_suffix() -> String {
     format!("{:016x}", super::random_u64())
 }
@@ -193,6 +204,17 @@ impl Storage for LocalStorage {
         Ok(names)
     }
 
+    fn clean_up(&self, dir: &str) -> io::Result<Vec<String>> {
+        let mut deleted = Vec::new();
+        for name in self.list(dir)? {
+            if is_temporary(&name) {
+                self.delete(&super::join(dir, &name))?;
+                deleted.push(name);
+            }
+        }
+        Ok(deleted)
+    }
+
     fn delete(&self, path: &str) -> io::Result<()> {
         match fs::remove_file(self.full(path)) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
@@ -239,5 +261,39 @@ impl Storage for LocalStorage {
 
     fn display_path(&self, path: &str) -> PathBuf {
         self.full(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_up_deletes_only_its_own_temporary_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = LocalStorage::new(dir.path());
+        assert!(
+            s.put_if_absent("m/00000000000000000001.json", b"{}")
+                .unwrap()
+        );
+        let ours = ".00000000000000000002.json.0123456789abcdef.tmp";
+        let others = [
+            ".00000000000000000002.json.tmp",
+            "notes.tmp",
+            "x.0123456789abcdef.tmp",
+            "..0123456789abcdef.tmp",
+            ".y.0123456789abcdeg.tmp",
+        ];
+        for name in std::iter::once(ours).chain(others) {
+            s.put(&format!("m/{name}"), b"partial").unwrap();
+        }
+        assert_eq!(s.clean_up("m").unwrap(), vec![ours.to_string()]);
+        let mut left = others.map(String::from).to_vec();
+        left.push("00000000000000000001.json".into());
+        left.sort();
+        assert_eq!(s.list("m").unwrap(), left);
+        assert!(s.clean_up("missing").unwrap().is_empty());
+        // The names `put_if_absent` makes are temporary names.
+        assert!(is_temporary(&format!(".a.json.{}.tmp", unique_suffix())));
     }
 }

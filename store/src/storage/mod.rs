@@ -65,6 +65,15 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>>;
     /// A path for messages (a real path for local storage).
     fn display_path(&self, path: &str) -> PathBuf;
+    /// Deletes the temporary files an interrupted [`Storage::put_if_absent`]
+    /// of this storage left directly in `dir` and returns their names;
+    /// other files are never touched. Each storage owns its temporary
+    /// names: the default, for storages whose writes leave nothing behind,
+    /// deletes nothing.
+    fn clean_up(&self, dir: &str) -> io::Result<Vec<String>> {
+        let _ = dir;
+        Ok(Vec::new())
+    }
 }
 
 /// Joins storage path segments with `/`, skipping empty ones.

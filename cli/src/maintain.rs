@@ -110,17 +110,20 @@ pub fn gc(args: GcArgs) -> Result<ExitCode> {
 
 /// Prints what a commit did.
 fn print_report(report: &WriteReport) -> std::io::Result<()> {
-    let printed = if report.committed {
-        outln!(
-            "version {}: {} rows in {} new row groups ({} row groups rewritten)",
-            report.version,
-            report.rows_written,
-            report.row_groups_written,
-            report.row_groups_rewritten
-        )
-    } else {
-        outln!("version {}: nothing changed", report.version)
-    };
+    let printed =
+        if report.committed && report.row_groups_written + report.row_groups_rewritten == 0 {
+            outln!("version {}: metadata updated", report.version)
+        } else if report.committed {
+            outln!(
+                "version {}: {} rows in {} new row groups ({} row groups rewritten)",
+                report.version,
+                report.rows_written,
+                report.row_groups_written,
+                report.row_groups_rewritten
+            )
+        } else {
+            outln!("version {}: nothing changed", report.version)
+        };
     if let Some(e) = &report.gc_error {
         eprintln!("warning: garbage collection after the commit failed: {e}");
     }

@@ -309,8 +309,15 @@ fn timestamp_bounds_and_maintenance() {
     let info: serde_json::Value = serde_json::from_str(&ok(d, &["info", "csv", "--json"])).unwrap();
     assert_eq!(info["num_row_groups"], 3);
     assert!(ok(d, &["compact", "csv", "--target", "10"]).starts_with("version 2:"));
-    ok(d, &["meta", "csv", "set", "a=1", "b=2"]);
+    assert_eq!(
+        ok(d, &["meta", "csv", "set", "a=1", "b=2"]),
+        "version 3: metadata updated\n"
+    );
     ok(d, &["meta", "csv", "unset", "a"]);
+    assert_eq!(
+        ok(d, &["meta", "csv", "unset", "a"]),
+        "version 4: nothing changed\n"
+    );
     assert_eq!(ok(d, &["meta", "csv"]), "b=2\n");
     assert_error(&ordo(d, &["meta", "csv", "get", "a"]), "no metadata key");
     assert!(

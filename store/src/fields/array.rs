@@ -15,7 +15,7 @@ use zarrs::storage::storage_adapter::atomic_write::AtomicWriteStorageAdapter;
 
 use super::FIELDS_DIR;
 use super::element::{ElementType, FieldElement};
-use super::zarr::{Store, TIME_CHUNK, TIME_FILL, lock, truncations, zarr_err};
+use super::zarr::{TIME_CHUNK, TIME_FILL, ZarrStore, lock, truncations, zarr_err};
 use crate::error::{Error, Result};
 use crate::options::open::OpenOptions;
 
@@ -195,14 +195,14 @@ impl FieldSpec {
 pub struct FieldArray {
     pub(crate) root: PathBuf,
     pub(crate) name: String,
-    pub(crate) store: Arc<Store>,
+    pub(crate) store: Arc<ZarrStore>,
     pub(crate) element: ElementType,
     pub(crate) frame_shape: Vec<u64>,
     pub(crate) time_unit: TimeUnit,
     /// How long writes wait for the field's lock.
     pub(crate) lock_timeout: std::time::Duration,
     /// The `data` array an earlier read opened (see `data_for_reading`).
-    pub(crate) read_cache: Arc<Mutex<Option<Arc<Array<Store>>>>>,
+    pub(crate) read_cache: Arc<Mutex<Option<Arc<Array<ZarrStore>>>>>,
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -481,11 +481,11 @@ impl FieldArray {
         self.time_unit
     }
 
-    pub(crate) fn data_array(&self) -> Result<Array<Store>> {
+    pub(crate) fn data_array(&self) -> Result<Array<ZarrStore>> {
         Array::open(self.store.clone(), "/data").map_err(|e| zarr_err(&self.root).of(e))
     }
 
-    pub(crate) fn time_array(&self) -> Result<Array<Store>> {
+    pub(crate) fn time_array(&self) -> Result<Array<ZarrStore>> {
         Array::open(self.store.clone(), "/time").map_err(|e| zarr_err(&self.root).of(e))
     }
 
@@ -505,7 +505,7 @@ impl FieldArray {
     }
 
     /// The first `n` times of `time` (`n` within its length).
-    fn times_of(&self, time: &Array<Store>, n: u64) -> Result<Vec<i64>> {
+    fn times_of(&self, time: &Array<ZarrStore>, n: u64) -> Result<Vec<i64>> {
         if n == 0 {
             return Ok(Vec::new());
         }
@@ -546,7 +546,7 @@ impl FieldArray {
     ///
     /// `read` gets the `time` array as published when the attempt began
     /// (its length bounds the read).
-    fn consistent<R>(&self, mut read: impl FnMut(&Array<Store>) -> Result<R>) -> Result<R> {
+    fn consistent<R>(&self, mut read: impl FnMut(&Array<ZarrStore>) -> Result<R>) -> Result<R> {
         for _ in 0..READ_ATTEMPTS {
             let time = self.time_array()?;
             let before = truncations(&time);
@@ -645,7 +645,7 @@ impl FieldArray {
     /// creation) and chunks are read from disk each time, so a cached
     /// array reads what a fresh one would, without parsing the metadata
     /// document again on every read.
-    fn data_for_reading(&self, end: u64) -> Result<Arc<Array<Store>>> {
+    fn data_for_reading(&self, end: u64) -> Result<Arc<Array<ZarrStore>>> {
         let mut cached = self.read_cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(array) = cached.as_ref().filter(|a| a.shape()[0] >= end) {
             return Ok(array.clone());

@@ -14,12 +14,17 @@ use std::path::Path;
 
 use zarrs::array::{Array, ArraySubset};
 
-use super::zarr::{Store, TIME_FILL, zarr_err};
+use super::zarr::{TIME_FILL, ZarrStore, zarr_err};
 use crate::error::{Error, Result};
 
 /// Writes `times` at positions `n..n + times.len()` of `time`, whose shape
 /// already includes them (the caller publishes the metadata afterwards).
-pub(super) fn write_times(root: &Path, time: &Array<Store>, n: u64, times: &[i64]) -> Result<()> {
+pub(super) fn write_times(
+    root: &Path,
+    time: &Array<ZarrStore>,
+    n: u64,
+    times: &[i64],
+) -> Result<()> {
     let err = zarr_err(root);
     if !is_raw_little_endian(time) {
         return time
@@ -78,7 +83,7 @@ fn write_in_chunk(path: &Path, tc: u64, within: u64, bytes: &[u8]) -> Result<()>
 }
 
 /// Whether `time` is stored as plain little-endian integers.
-fn is_raw_little_endian(time: &Array<Store>) -> bool {
+fn is_raw_little_endian(time: &Array<ZarrStore>) -> bool {
     let Ok(meta) = serde_json::to_value(time.metadata()) else {
         return false;
     };

@@ -9,7 +9,7 @@ use zarrs::filesystem::FilesystemStore;
 
 use super::array::FieldArray;
 use super::element::{ElementType, FieldElement};
-use super::zarr::{Store, TIME_FILL, remove_tmp_files, zarr_err};
+use super::zarr::{TIME_FILL, ZarrStore, remove_tmp_files, zarr_err};
 use crate::error::{Error, Result};
 use crate::storage::LockGuard;
 
@@ -36,7 +36,7 @@ impl FieldArray {
     }
 
     /// Both arrays, opened once per operation (opening parses metadata).
-    fn open_arrays(&self) -> Result<(Array<Store>, Array<Store>)> {
+    fn open_arrays(&self) -> Result<(Array<ZarrStore>, Array<ZarrStore>)> {
         Ok((self.data_array()?, self.time_array()?))
     }
 
@@ -79,8 +79,8 @@ impl FieldArray {
 
     fn append_locked<T: FieldElement>(
         &self,
-        data: &mut Array<Store>,
-        time: &mut Array<Store>,
+        data: &mut Array<ZarrStore>,
+        time: &mut Array<ZarrStore>,
         times: &[i64],
         frames: ArrayViewD<'_, T>,
     ) -> Result<()> {
@@ -167,8 +167,8 @@ impl FieldArray {
 
     fn truncate_locked(
         &self,
-        data: &mut Array<Store>,
-        time: &mut Array<Store>,
+        data: &mut Array<ZarrStore>,
+        time: &mut Array<ZarrStore>,
         n: u64,
     ) -> Result<()> {
         let err = zarr_err(&self.root);
@@ -233,8 +233,8 @@ impl FieldArray {
     /// Runs under the lock.
     fn repair(
         &self,
-        data: &mut Array<Store>,
-        time: &Array<Store>,
+        data: &mut Array<ZarrStore>,
+        time: &Array<ZarrStore>,
         appending: Option<u64>,
     ) -> Result<()> {
         match appending {
@@ -259,7 +259,12 @@ impl FieldArray {
     /// Deletes the `.tmp` keys that an interrupted write may have left
     /// where an append of `k` frames writes next: the metadata documents
     /// and every time and data chunk of frames `n..n + k`.
-    fn remove_next_tmp_keys(&self, data: &Array<Store>, time: &Array<Store>, k: u64) -> Result<()> {
+    fn remove_next_tmp_keys(
+        &self,
+        data: &Array<ZarrStore>,
+        time: &Array<ZarrStore>,
+        k: u64,
+    ) -> Result<()> {
         let n = time.shape()[0];
         let last = n + k.max(1) - 1;
         let chunk = data
@@ -303,7 +308,7 @@ impl FieldArray {
 /// Erases the data of rows `n..old_len` along the first axis: whole chunks
 /// are deleted, the chunk straddling `n` is rewritten with fill values.
 fn erase_tail(
-    array: &Array<Store>,
+    array: &Array<ZarrStore>,
     n: u64,
     old_len: u64,
     element: ElementType,
@@ -352,7 +357,7 @@ fn cartesian(dims: &[u64]) -> Vec<Vec<u64>> {
 
 /// Rewrites chunk `idx` with fill values from row `keep` of its first axis.
 fn fill_chunk_tail(
-    array: &Array<Store>,
+    array: &Array<ZarrStore>,
     idx: &[u64],
     keep: u64,
     element: ElementType,

@@ -15,7 +15,7 @@ use crate::storage::{LocalStorage, Storage};
 
 /// The zarrs store of a field: files written atomically (temporary file,
 /// then rename).
-pub(crate) type Store = AtomicWriteStorageAdapter<FilesystemStore>;
+pub(crate) type ZarrStore = AtomicWriteStorageAdapter<FilesystemStore>;
 
 /// Elements per chunk of the `time` coordinate.
 pub(crate) const TIME_CHUNK: u64 = 4096;
@@ -24,7 +24,7 @@ pub(crate) const TIME_CHUNK: u64 = 4096;
 pub(crate) const TRUNCATIONS: &str = "ordo_truncations";
 
 /// How many truncations `time`'s metadata records.
-pub(crate) fn truncations(time: &Array<Store>) -> u64 {
+pub(crate) fn truncations(time: &Array<ZarrStore>) -> u64 {
     time.attributes()
         .get(TRUNCATIONS)
         .and_then(Value::as_u64)

@@ -1,6 +1,6 @@
-//! A storage that injects faults into mutating calls: a process dying at a
-//! given step, a disk filling up. Reads, listings and locks go straight to
-//! the inner storage.
+//! A storage that injects faults into mutating calls (a process dying at a
+//! given step, a disk filling up) and, when asked, into reads (a file that
+//! cannot be read). Listings and locks go straight to the inner storage.
 
 use std::io;
 use std::ops::Range;
@@ -27,9 +27,13 @@ pub enum Outcome {
     Partial(usize, io::Error),
 }
 
-/// Decides the outcome of each mutating call.
+/// Decides the outcome of each mutating call, and whether a read fails.
 pub trait Fault: Send + Sync + std::fmt::Debug {
     fn on(&self, op: Op, path: &str, len: usize) -> Outcome;
+    /// The error of a read of `path` (whole or ranged); none by default.
+    fn on_read(&self, _path: &str) -> Option<io::Error> {
+        None
+    }
 }
 
 #[derive(Debug)]
@@ -66,10 +70,16 @@ impl<S: Storage, F: Fault> Storage for Faulty<S, F> {
         }
     }
     fn read(&self, path: &str) -> io::Result<Bytes> {
-        self.inner.read(path)
+        match self.fault.on_read(path) {
+            Some(e) => Err(e),
+            None => self.inner.read(path),
+        }
     }
     fn read_range(&self, path: &str, range: Range<u64>) -> io::Result<Bytes> {
-        self.inner.read_range(path, range)
+        match self.fault.on_read(path) {
+            Some(e) => Err(e),
+            None => self.inner.read_range(path, range),
+        }
     }
     fn size(&self, path: &str) -> io::Result<u64> {
         self.inner.size(path)

@@ -6,15 +6,15 @@
 
 use std::error::Error as _;
 use std::io;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::faulty::{Fault, Faulty, Op, Outcome};
 use crate::common::{dir_snapshot, int_batch};
 use ordo::fields::{ElementType, FieldArray, FieldSpec};
 use ordo::ndarray::{Array, IxDyn};
-use ordo::storage::{LocalStorage, LockGuard, MemoryStorage, Storage};
+use ordo::storage::{LocalStorage, MemoryStorage};
 use ordo::{
     CompactOptions, Error, OpenOptions, OrderedParquetDataset, Retention, RowGroupTarget, Store,
     TopLevel, WriteOptions,
@@ -203,50 +203,17 @@ fn a_compaction_to_an_invalid_target_is_refused_before_the_lock() {
     );
 }
 
-/// Local storage whose ranged reads of row-group files fail with
-/// `PermissionDenied`.
+/// Reads of row-group files fail with `PermissionDenied`.
 #[derive(Debug)]
-struct UnreadableRowGroups(LocalStorage);
+struct UnreadableRowGroups;
 
-impl Storage for UnreadableRowGroups {
-    fn put_if_absent(&self, path: &str, data: &[u8]) -> io::Result<bool> {
-        self.0.put_if_absent(path, data)
+impl Fault for UnreadableRowGroups {
+    fn on(&self, _op: Op, _path: &str, _len: usize) -> Outcome {
+        Outcome::Proceed
     }
-    fn put(&self, path: &str, data: &[u8]) -> io::Result<()> {
-        self.0.put(path, data)
-    }
-    fn read(&self, path: &str) -> io::Result<bytes::Bytes> {
-        if path.ends_with(".parquet") {
-            return Err(io::Error::from(io::ErrorKind::PermissionDenied));
-        }
-        self.0.read(path)
-    }
-    fn read_range(&self, path: &str, range: Range<u64>) -> io::Result<bytes::Bytes> {
-        if path.ends_with(".parquet") {
-            return Err(io::Error::from(io::ErrorKind::PermissionDenied));
-        }
-        self.0.read_range(path, range)
-    }
-    fn size(&self, path: &str) -> io::Result<u64> {
-        self.0.size(path)
-    }
-    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
-        self.0.list(dir)
-    }
-    fn delete(&self, path: &str) -> io::Result<()> {
-        self.0.delete(path)
-    }
-    fn remove_dir_if_empty(&self, dir: &str) -> io::Result<()> {
-        self.0.remove_dir_if_empty(dir)
-    }
-    fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>> {
-        self.0.lock(path, timeout)
-    }
-    fn display_path(&self, path: &str) -> PathBuf {
-        self.0.display_path(path)
-    }
-    fn clean_up(&self, dir: &str) -> io::Result<Vec<String>> {
-        self.0.clean_up(dir)
+    fn on_read(&self, path: &str) -> Option<io::Error> {
+        path.ends_with(".parquet")
+            .then(|| io::Error::from(io::ErrorKind::PermissionDenied))
     }
 }
 
@@ -257,7 +224,10 @@ fn a_failed_read_of_a_row_group_is_io_on_every_read_path() {
         .unwrap()
         .write(&int_batch(&[1, 2], &[1, 2]), &WriteOptions::new("ts"))
         .unwrap();
-    let storage = Arc::new(UnreadableRowGroups(LocalStorage::new(dir.path())));
+    let storage = Arc::new(Faulty {
+        inner: LocalStorage::new(dir.path()),
+        fault: UnreadableRowGroups,
+    });
     let ds = OrderedParquetDataset::open_with("", &OpenOptions::new().storage(storage)).unwrap();
     let is_io = |r: Result<_, Error>| match r {
         Err(Error::Io { path, source }) => {

@@ -4,7 +4,7 @@
 use std::fs;
 use std::sync::Arc;
 
-use crate::common::{assert_error, ok, ordo, ordo_stdin, snapshot};
+use crate::common::{assert_error, ok, ok_stdin, ordo, snapshot};
 use ordo::arrow::array::{Float64Array, Int64Array, LargeStringArray, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Field, Schema};
 use ordo::parquet::arrow::ArrowWriter;
@@ -63,12 +63,7 @@ fn csv_and_json_lines_take_the_dataset_types() {
         "--ordered-on",
         "ts",
     ];
-    let out = ordo_stdin(d, &args, lines.as_bytes());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok_stdin(d, &args, lines.as_bytes());
     assert_eq!(
         ok(d, &["cat", "ds"]),
         "ts,station,temp\n1,a,1.5\n2,b,2.5\n3,c,\n4,d,\n5,e,\n6,f,\n"
@@ -171,12 +166,7 @@ fn schema_names_every_stored_kind_and_round_trips_through_cat() {
         "ts",
         "--duplicates-on-all",
     ];
-    let out = ordo_stdin(d, &args, printed.as_bytes());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok_stdin(d, &args, printed.as_bytes());
     assert_eq!(ok(d, &["cat", "ds"]), printed);
     assert_eq!(printed.lines().count(), 3, "{printed}");
     // Nested types come from JSON lines; a type as `ordo info` prints it
@@ -193,12 +183,7 @@ fn schema_names_every_stored_kind_and_round_trips_through_cat() {
         "--schema",
         "tags:large_list[utf8],pos:struct[lat:float32],ts:UInt32",
     ];
-    let out = ordo_stdin(d, &args, lines.as_bytes());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok_stdin(d, &args, lines.as_bytes());
     let t = types(d, "nested");
     assert_eq!(t[0], "UInt32");
     assert!(

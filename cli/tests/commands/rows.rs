@@ -4,7 +4,7 @@
 use std::fs;
 use std::sync::Arc;
 
-use crate::common::{CSV, assert_error, ok, ordo, ordo_stdin, snapshot};
+use crate::common::{CSV, assert_error, ok, ok_stdin, ordo, ordo_stdin, snapshot};
 use ordo::arrow::array::{AsArray, Int64Array, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Field, Schema, TimeUnit, TimestampMillisecondType};
 use ordo::arrow::ipc::CompressionType;
@@ -133,7 +133,7 @@ fn cat_writes_parquet_that_write_reads_back() {
     // Parquet through a pipe (standard output is not a terminal here).
     let bytes = ordo(d, &["cat", "ds", "--end", "3", "--format", "parquet"]).stdout;
     assert_eq!(&bytes[..4], b"PAR1");
-    let out = ordo_stdin(
+    ok_stdin(
         d,
         &[
             "write",
@@ -145,11 +145,6 @@ fn cat_writes_parquet_that_write_reads_back() {
             "ts",
         ],
         &bytes,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(ok(d, &["cat", "piped"]), "ts,v\n0,0\n1,2\n2,4\n");
 }
@@ -196,7 +191,7 @@ fn arrow_ipc_files_and_streams_are_inputs() {
     assert_eq!(ok(d, &["cat", "ds"]), "ts\n1\n2\n3\n");
     // IPC from standard input.
     let bytes = fs::read(d.join("b.ipc")).unwrap();
-    let out = ordo_stdin(
+    ok_stdin(
         d,
         &[
             "write",
@@ -208,11 +203,6 @@ fn arrow_ipc_files_and_streams_are_inputs() {
             "ts",
         ],
         &bytes,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     // A file that is not IPC.
     fs::write(d.join("bad.arrow"), b"not arrow").unwrap();
@@ -304,12 +294,7 @@ fn csv_from_stdin_with_forced_types() {
         "--schema",
         "v:int32",
     ];
-    let out = ordo_stdin(d, &args, lines.as_bytes());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok_stdin(d, &args, lines.as_bytes());
     let info: serde_json::Value = serde_json::from_str(&ok(d, &["info", "j", "--json"])).unwrap();
     assert_eq!(info["schema"][1]["type"], "Int32");
 

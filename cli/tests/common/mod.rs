@@ -100,6 +100,17 @@ pub fn ordo_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// [`ordo_stdin`], asserting success; returns standard output.
+pub fn ok_stdin(dir: &Path, args: &[&str], input: &[u8]) -> String {
+    let out = ordo_stdin(dir, args, input);
+    assert!(
+        out.status.success(),
+        "ordo {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Four rows ordered on `ts`.
 pub const CSV: &str = "ts,price,station\n1,10.5,a\n2,11.0,b\n3,9.25,a\n5,8.0,c\n";
 

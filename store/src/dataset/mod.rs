@@ -22,7 +22,7 @@ use crate::options::Retention;
 use crate::options::open::OpenOptions;
 use crate::storage::{Storage, join};
 use crate::value::OrderedValue;
-use crate::value::stored::typed;
+use crate::value::stored::{cmp_values, typed};
 
 pub use maintain::{GcReport, Violation};
 pub use read::{ReadOptions, Scan};
@@ -83,6 +83,23 @@ impl RowGroupStats {
             ..self.clone()
         }
     }
+}
+
+/// The row groups holding values in `[lo, hi)` (stored values; `None` is
+/// no bound): a contiguous run, since row groups are sorted and do not
+/// overlap.
+pub(crate) fn overlapping(
+    stats: &[RowGroupStats],
+    lo: Option<&OrderedValue>,
+    hi: Option<&OrderedValue>,
+) -> std::ops::Range<usize> {
+    let start = lo.map_or(0, |lo| {
+        stats.partition_point(|g| cmp_values(&g.max, lo).is_lt())
+    });
+    let end = hi.map_or(stats.len(), |hi| {
+        stats.partition_point(|g| cmp_values(&g.min, hi).is_lt())
+    });
+    start..end.max(start)
 }
 
 /// One committed version, decoded.

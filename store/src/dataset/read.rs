@@ -9,7 +9,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
-use super::{OrderedParquetDataset, Snapshot};
+use super::{OrderedParquetDataset, Snapshot, overlapping};
 use crate::error::{Error, Result};
 use crate::format::rowfile::{self, PagePrune, ReadSpec, RowFileReader};
 use crate::storage::Storage;
@@ -130,15 +130,9 @@ impl ResolvedRead {
         let groups = if empty {
             Vec::new()
         } else {
-            snapshot
-                .stats
-                .iter()
-                .enumerate()
-                .filter(|(_, rg)| {
-                    lo.as_ref().is_none_or(|lo| cmp_values(&rg.max, lo).is_ge())
-                        && hi.as_ref().is_none_or(|hi| cmp_values(&rg.min, hi).is_lt())
-                })
-                .map(|(i, rg)| {
+            overlapping(&snapshot.stats, lo.as_ref(), hi.as_ref())
+                .map(|i| {
+                    let rg = &snapshot.stats[i];
                     let partial = lo
                         .as_ref()
                         .is_some_and(|lo| cmp_values(&rg.min, lo).is_lt())

@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use arrow::array::RecordBatch;
 
-use crate::dataset::{OrderedParquetDataset, ReadOptions, RowGroupStats};
+use crate::dataset::{OrderedParquetDataset, ReadOptions, RowGroupStats, overlapping};
 use crate::error::{Error, Result};
 use crate::value::OrderedValue;
 use crate::value::stored::{cmp_values, partition_point};
@@ -67,13 +67,8 @@ impl<K> Cursor<K> {
         let (next, end) = if empty {
             (0, 0)
         } else {
-            let next = lo.as_ref().map_or(0, |lo| {
-                stats.partition_point(|r| cmp_values(&r.max, lo).is_lt())
-            });
-            let end = hi.as_ref().map_or(stats.len(), |hi| {
-                stats.partition_point(|r| cmp_values(&r.min, hi).is_lt())
-            });
-            (next, end.max(next))
+            let run = overlapping(&stats, lo.as_ref(), hi.as_ref());
+            (run.start, run.end)
         };
         Self {
             key,

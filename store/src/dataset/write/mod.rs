@@ -21,7 +21,7 @@ use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
 use self::layout::Layout;
-use super::{OrderedParquetDataset, Snapshot};
+use super::{OrderedParquetDataset, Snapshot, overlapping};
 
 use self::conform::{conform, initial_schema};
 use self::merge::Cutter;
@@ -32,7 +32,7 @@ use crate::options::period::Bucketer;
 use crate::options::{Coalesce, CompactOptions, RowGroupTarget, WriteOptions};
 use crate::storage::{LockGuard, random_u64};
 use crate::value::OrderedValue;
-use crate::value::stored::{bound_to_stored, check_ordered, cmp_values, value_at};
+use crate::value::stored::{bound_to_stored, check_ordered, value_at};
 use parquet::basic::Compression;
 
 /// What a write did.
@@ -136,6 +136,19 @@ struct Base {
     cutter: Cutter,
 }
 
+impl Base {
+    /// A commit on top of `snapshot`, version `last_version`.
+    fn existing(snapshot: Arc<Snapshot>, last_version: u64, cutter: Cutter) -> Self {
+        Self {
+            idx: snapshot.ordered_index(),
+            schema: snapshot.schema.clone(),
+            current: Some(snapshot),
+            last_version,
+            cutter,
+        }
+    }
+}
+
 /// Auto garbage collection runs after every this many versions.
 const GC_EVERY: u64 = 8;
 
@@ -227,13 +240,18 @@ impl OrderedParquetDataset {
         ))
     }
 
-    /// `DatasetNotFound` unless a version exists: maintenance of a dataset
-    /// never written creates nothing, not even the lock.
-    fn exists_or_not_found(&self) -> Result<()> {
-        match self.list_versions()?.is_empty() {
-            true => Err(Error::DatasetNotFound { path: self.path() }),
-            false => Ok(()),
+    /// The writer lock, the latest version number and its snapshot, for
+    /// maintenance of a dataset that must exist: `DatasetNotFound`
+    /// otherwise, and a dataset never written gets nothing created, not
+    /// even the lock.
+    fn lock_existing(&self) -> Result<(LockGuard, u64, Arc<Snapshot>)> {
+        if self.list_versions()?.is_empty() {
+            return Err(Error::DatasetNotFound { path: self.path() });
         }
+        let guard = self.lock()?;
+        let (last_version, current) = self.latest_locked()?;
+        let snapshot = current.ok_or_else(|| Error::DatasetNotFound { path: self.path() })?;
+        Ok((guard, last_version, snapshot))
     }
 
     /// Takes the writer lock, waiting up to the handle's lock timeout.
@@ -294,38 +312,26 @@ impl OrderedParquetDataset {
         bounds: Option<(OrderedValue, OrderedValue)>,
     ) -> Result<WriteReport> {
         options.target.check()?;
-        self.exists_or_not_found()?;
-        let _guard = self.lock()?;
-        let (last_version, current) = self.latest_locked()?;
-        let Some(snapshot) = current else {
-            return Err(Error::DatasetNotFound { path: self.path() });
-        };
+        let (_guard, last_version, snapshot) = self.lock_existing()?;
         let schema = snapshot.schema.clone();
         let groups = match bounds {
             None => 0..snapshot.stats.len(),
             Some((start, end)) => {
                 let dt = schema.field(snapshot.ordered_index()).data_type();
                 let column = &snapshot.manifest.ordered_on;
-                let lo = bound_to_stored(&start, dt, column)?;
-                let hi = bound_to_stored(&end, dt, column)?;
-                let stats = &snapshot.stats;
-                let a = lo.map_or(stats.len(), |lo| {
-                    stats.partition_point(|g| cmp_values(&g.max, &lo).is_lt())
-                });
-                let b = hi.map_or(stats.len(), |hi| {
-                    stats.partition_point(|g| cmp_values(&g.min, &hi).is_lt())
-                });
-                a..b.max(a)
+                // A start above every storable value selects nothing; an
+                // end above every storable value is no bound.
+                match bound_to_stored(&start, dt, column)? {
+                    None => 0..0,
+                    Some(lo) => {
+                        let hi = bound_to_stored(&end, dt, column)?;
+                        overlapping(&snapshot.stats, Some(&lo), hi.as_ref())
+                    }
+                }
             }
         };
-        let idx = snapshot.ordered_index();
-        let base = Base {
-            cutter: cutter(&options.target, &schema, &snapshot.manifest.ordered_on)?,
-            current: Some(snapshot),
-            last_version,
-            schema,
-            idx,
-        };
+        let cutter = cutter(&options.target, &schema, &snapshot.manifest.ordered_on)?;
+        let base = Base::existing(snapshot, last_version, cutter);
         let commit = CommitOptions {
             coalesce: &Coalesce::Never,
             compression: options.compression,
@@ -369,19 +375,10 @@ impl OrderedParquetDataset {
             .into_iter()
             .map(|(k, v)| (k.into(), v.map(Into::into)))
             .collect();
-        self.exists_or_not_found()?;
-        let _guard = self.lock()?;
-        let (last_version, current) = self.latest_locked()?;
-        let Some(snapshot) = current else {
-            return Err(Error::DatasetNotFound { path: self.path() });
-        };
-        let base = Base {
-            cutter: Cutter::Rows(crate::options::DEFAULT_ROW_GROUP_ROWS),
-            idx: snapshot.ordered_index(),
-            schema: snapshot.schema.clone(),
-            current: Some(snapshot),
-            last_version,
-        };
+        let (_guard, last_version, snapshot) = self.lock_existing()?;
+        // No row group is cut: any cutter does.
+        let cutter = Cutter::Rows(crate::options::DEFAULT_ROW_GROUP_ROWS);
+        let base = Base::existing(snapshot, last_version, cutter);
         let commit = CommitOptions {
             coalesce: &Coalesce::Never,
             compression: crate::options::default_compression(),

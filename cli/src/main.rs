@@ -85,6 +85,9 @@ enum Command {
     Compact(maintain::CompactArgs),
     /// Show or change a dataset's key-value metadata.
     Meta(maintain::MetaArgs),
+    /// Upgrade a dataset written by an earlier release (format 1) to the
+    /// current format; any write does it too.
+    Upgrade(maintain::UpgradeArgs),
     /// Delete a dataset: every version and every file ordo wrote for it
     /// (refused without --yes).
     Remove(maintain::RemoveArgs),
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Gc(args) => maintain::gc(args),
         Command::Compact(args) => maintain::compact(args),
         Command::Meta(args) => maintain::meta(args),
+        Command::Upgrade(args) => maintain::upgrade(args),
         Command::Remove(args) => maintain::remove(args),
         Command::Fields(args) => fields::run(args),
     };

@@ -53,6 +53,16 @@ pub struct RemoveArgs {
     lock_timeout: Option<Duration>,
 }
 
+/// Arguments of `ordo upgrade`.
+#[derive(Debug, clap::Args)]
+pub struct UpgradeArgs {
+    /// The dataset directory.
+    dataset: PathBuf,
+    /// Seconds to wait for the writer lock (default 30).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    lock_timeout: Option<Duration>,
+}
+
 /// Arguments of `ordo meta`.
 #[derive(Debug, clap::Args)]
 pub struct MetaArgs {
@@ -127,7 +137,25 @@ fn print_report(report: &WriteReport) -> std::io::Result<()> {
     if let Some(e) = &report.gc_error {
         eprintln!("warning: garbage collection after the commit failed: {e}");
     }
+    if let Some(e) = &report.checkpoint_error {
+        eprintln!("warning: writing the checkpoint after the commit failed: {e}");
+    }
     printed
+}
+
+/// Runs `ordo upgrade`: `OrderedParquetDataset::upgrade`.
+pub fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
+    let ds = open_existing_with(&args.dataset, args.lock_timeout)?;
+    let report = ds.upgrade()?;
+    if report.committed {
+        outln!("version {}: upgraded to format 2", report.version)?;
+    } else {
+        outln!("version {}: already format 2", report.version)?;
+    }
+    if let Some(e) = &report.checkpoint_error {
+        eprintln!("warning: writing the checkpoint after the commit failed: {e}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `ordo compact`.

@@ -46,6 +46,50 @@ pub fn key_from_path(data: &[u8]) {
     }
 }
 
+/// A valid commit record that starts a dataset of one `ts: Int64` column
+/// and adds no row group: the fallback of [`checkpoint`].
+pub const EMPTY_START_RECORD: &str = r#"{"format": "ordo-dataset", "format_version": 2, "version": 1,
+ "commit_id": "0123456789abcdef0123456789abcdef", "created_at_ms": 0, "operation": "write",
+ "ordered_on": "ts",
+ "schema": "/////3gAAAAQAAAAAAAKAAwABgAFAAgACgAAAAABBAAMAAAACAAIAAAABAAIAAAABAAAAAEAAAAUAAAAEAAUAAgAAAAHAAwAAAAQABAAAAAAAAACEAAAABwAAAAEAAAAAAAAAAIAAAB0cwAACAAMAAgABwAIAAAAAAAAAUAAAAD/////AAAAAA=="}"#;
+
+/// Any bytes as the checkpoint the hint names, beside a valid record of the
+/// same version: opening never panics and never fails (a checkpoint that
+/// does not decode is ignored, the record rebuilds the state), accessors
+/// work, and `verify` reports a damaged checkpoint instead of failing.
+pub fn checkpoint(data: &[u8]) {
+    let storage = Arc::new(MemoryStorage::new());
+    storage
+        .put(
+            "ds/_ordo/manifests/00000000000000000001.json",
+            EMPTY_START_RECORD.as_bytes(),
+        )
+        .unwrap();
+    storage
+        .put("ds/_ordo/checkpoints/00000000000000000001.arrow", data)
+        .unwrap();
+    storage
+        .put("ds/_ordo/_last_checkpoint", br#"{"version":1}"#)
+        .unwrap();
+    let options = ordo::OpenOptions::new().storage(storage);
+    let ds = match OrderedParquetDataset::open_with("ds", &options) {
+        Ok(ds) => ds,
+        Err(other) => panic!("a checkpoint must never stop a dataset from opening: {other}"),
+    };
+    let stats = ds.row_group_stats();
+    let _ = (
+        ds.schema(),
+        ds.ordered_on(),
+        ds.key_value_metadata(),
+        ds.num_rows(),
+    );
+    for w in stats.windows(2) {
+        assert!(w[0].max < w[1].min, "decoded row groups overlap");
+    }
+    let _ = ds.verify().expect("verify reports, it does not fail");
+    let _ = ds.at_version(1).expect("version 1 exists");
+}
+
 /// Any bytes as the only manifest of a dataset: opening either fails with
 /// a manifest error or gives a dataset whose every accessor works; reads
 /// and verification then fail cleanly (the listed files do not exist).

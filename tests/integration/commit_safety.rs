@@ -52,8 +52,8 @@ fn keep_two(storage: Arc<dyn ordo::storage::Storage>) -> ordo::OpenOptions {
 }
 
 /// The scripted workload (on a handle opened with `keep_two`): first
-/// write, appends (several row groups at once), a metadata-only commit, a
-/// GC, more appends.
+/// write, appends (several row groups at once), a checkpoint, a
+/// metadata-only commit, a GC, more appends.
 fn workload(ds: &OrderedParquetDataset, mut committed: impl FnMut(u64)) -> Result<(), Error> {
     let o = WriteOptions::new("ts").row_group_target_size(RowGroupTarget::Rows(3));
     let mut next = 0i64;
@@ -65,6 +65,10 @@ fn workload(ds: &OrderedParquetDataset, mut committed: impl FnMut(u64)) -> Resul
             .key_value_metadata([("step", Some(i.to_string()))]);
         let r = ds.write(&int_batch(&ts, &ts), &o)?;
         committed(r.version);
+        if i == 1 {
+            // A checkpoint and its hint: the crash points cover both.
+            ds.checkpoint()?;
+        }
         if i == 3 {
             ds.gc(&Retention::default()
                 .keep_versions(2)

@@ -699,7 +699,7 @@ fn corrupt_or_foreign_state_gives_specific_errors() {
         OrderedParquetDataset::open(dir.path()),
         Err(Error::UnsupportedFormatVersion {
             found: 99,
-            supported: 1,
+            supported: 2,
             ..
         })
     ));

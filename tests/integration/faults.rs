@@ -110,7 +110,7 @@ fn manifests_without_checksums_still_read_and_verify() {
     let manifest = dir.path().join("_ordo/manifests/00000000000000000001.json");
     let mut m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
-    for rg in m["row_groups"].as_array_mut().unwrap() {
+    for rg in m["add"].as_array_mut().unwrap() {
         assert!(rg["crc32c"].is_u64());
         rg.as_object_mut().unwrap().remove("crc32c");
     }
@@ -122,7 +122,7 @@ fn manifests_without_checksums_still_read_and_verify() {
     ds2.write(&int_batch(&[25], &[0]), &opts()).unwrap();
     let latest = dir.path().join("_ordo/manifests/00000000000000000002.json");
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(latest).unwrap()).unwrap();
-    let with_crc = m["row_groups"]
+    let with_crc = m["add"]
         .as_array()
         .unwrap()
         .iter()
@@ -139,7 +139,7 @@ fn a_manifest_naming_a_file_outside_the_dataset_is_corrupt() {
     let mut m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
     for hostile in ["../../etc/passwd", "/etc/passwd", "sub/x.parquet", ""] {
-        m["row_groups"][0]["file"] = hostile.into();
+        m["add"][0]["file"] = hostile.into();
         std::fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
         let before = dir_snapshot(dir.path());
         let err = OrderedParquetDataset::open(dir.path()).unwrap_err();

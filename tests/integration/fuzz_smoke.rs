@@ -105,6 +105,35 @@ proptest! {
     fn manifest_mutated(edits in edits()) {
         checks::manifest(&mutate(valid_manifest_cached(), &edits));
     }
+
+    #[test]
+    fn checkpoint_random(data in prop::collection::vec(any::<u8>(), 0..200)) {
+        checks::checkpoint(&data);
+    }
+
+    #[test]
+    fn checkpoint_mutated(edits in edits()) {
+        checks::checkpoint(&mutate(valid_checkpoint_cached(), &edits));
+    }
+}
+
+/// A valid checkpoint of a two-row-group dataset (version 1).
+fn valid_checkpoint_cached() -> Vec<u8> {
+    static C: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+        let o = WriteOptions::new("ts").row_group_target_size(ordo::RowGroupTarget::Rows(2));
+        ds.write(&int_batch(&[1, 2, 3, 4], &[1, 2, 3, 4]), &o)
+            .unwrap();
+        ds.checkpoint().unwrap();
+        std::fs::read(
+            dir.path()
+                .join("_ordo/checkpoints/00000000000000000001.arrow"),
+        )
+        .unwrap()
+    })
+    .clone()
 }
 
 fn valid_manifest_cached() -> Vec<u8> {
@@ -130,6 +159,7 @@ fn the_checks_accept_valid_inputs() {
         OrderedParquetDataset::open_with("ds", &ordo::OpenOptions::new().storage(storage)).unwrap();
     assert_eq!(ds.num_row_groups(), 2);
     checks::manifest(&valid_manifest_cached());
+    checks::checkpoint(&valid_checkpoint_cached());
 }
 
 #[test]

@@ -136,18 +136,21 @@ fn the_retention_of_the_handle_drives_the_collection_after_commits() {
     let ds = OrderedParquetDataset::open_with(dir.path(), &OpenOptions::new().retention(keep_one))
         .unwrap();
     let default = OrderedParquetDataset::open(dir.path().join("default")).unwrap();
-    for i in 0..8 {
-        ds.write(&int_batch(&[i], &[i]), &WriteOptions::new("ts"))
-            .unwrap();
-        default
-            .write(&int_batch(&[i], &[i]), &WriteOptions::new("ts"))
-            .unwrap();
+    let o = WriteOptions::new("ts").coalesce(ordo::Coalesce::Never);
+    for i in 0..104 {
+        ds.write(&int_batch(&[i], &[i]), &o).unwrap();
+        default.write(&int_batch(&[i], &[i]), &o).unwrap();
     }
-    // The 8th commit collects: one version is left here; the default
+    // The 104th commit collects up to the checkpoint of version 100 (the
+    // collection after commits never writes one of its own); the default
     // keeps every version replaced less than 60 s ago.
-    assert_eq!(ds.versions().unwrap(), vec![8]);
-    assert_eq!(default.versions().unwrap(), (1..=8).collect::<Vec<_>>());
-    assert_eq!(ds.num_rows(), 8);
+    assert_eq!(ds.versions().unwrap(), (100..=104).collect::<Vec<_>>());
+    assert_eq!(default.versions().unwrap(), (1..=104).collect::<Vec<_>>());
+    assert_eq!(ds.num_rows(), 104);
+    // The files of the collected versions are gone, those of the kept
+    // ones are all there.
+    assert_eq!(ds.num_row_groups(), 104);
+    assert!(ds.verify().unwrap().is_empty());
 }
 
 #[test]

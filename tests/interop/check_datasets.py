@@ -15,16 +15,14 @@ import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
+from ordo_log import ordo_files
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 
 def latest_files(dataset):
-    """The files of the latest version, as the manifest lists them."""
-    manifests = sorted(glob.glob(os.path.join(dataset, "_ordo", "manifests", "[0-9]" * 20 + ".json")))
-    manifest = json.load(open(manifests[-1]))
-    assert manifest["format"] == "ordo-dataset" and manifest["format_version"] == 1
-    return [os.path.join(dataset, rg["file"]) for rg in manifest["row_groups"]]
+    """The files of the latest version, by the log (docs/FORMAT.md 3, 6)."""
+    return ordo_files(dataset)
 
 
 def read(directory):

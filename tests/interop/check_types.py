@@ -28,16 +28,15 @@ import sys
 import duckdb
 import polars as pl
 import pyarrow as pa
+from ordo_log import ordo_files
 import pyarrow.parquet as pq
 
 N = 6
 
 
 def latest_files(dataset):
-    """The files of the latest version, as the manifest lists them."""
-    manifests = sorted(glob.glob(os.path.join(dataset, "_ordo", "manifests", "[0-9]" * 20 + ".json")))
-    manifest = json.load(open(manifests[-1]))
-    return [os.path.join(dataset, rg["file"]) for rg in manifest["row_groups"]]
+    """The files of the latest version, by the log (docs/FORMAT.md 3, 6)."""
+    return ordo_files(dataset)
 
 
 def payload():

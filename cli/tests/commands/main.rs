@@ -12,3 +12,4 @@ mod pipe;
 mod remove;
 mod root;
 mod rows;
+mod upgrade;

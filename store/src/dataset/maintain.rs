@@ -1,26 +1,16 @@
-//! Maintenance: garbage collection under the retention rule, removal,
-//! and `verify`, which checks every invariant of the format.
-
-use std::collections::{HashMap, HashSet};
+//! Maintenance: removal, and `verify`, which checks every invariant of
+//! the format.
 
 use arrow::array::Array;
 
 use super::{OrderedParquetDataset, Snapshot};
 use crate::error::{Error, Result};
-use crate::format::manifest::{self, LOCK_FILE, MANIFEST_DIR, Manifest, ORDO_DIR};
+use crate::format::manifest::{
+    self, CHECKPOINT_DIR, FORMAT_NAME, LAST_CHECKPOINT_FILE, LOCK_FILE, MANIFEST_DIR, ORDO_DIR,
+};
+use crate::format::record::{Operation, RECORD_FORMAT_VERSION, Record, new_commit_id};
 use crate::format::rowfile;
-use crate::options::Retention;
 use crate::value::stored::{cmp_values, value_at};
-
-/// What a garbage collection deleted.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct GcReport {
-    /// Manifest versions deleted.
-    pub versions_deleted: Vec<u64>,
-    /// Data and temporary files deleted.
-    pub files_deleted: Vec<String>,
-}
 
 /// One broken invariant found by [`OrderedParquetDataset::verify`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,142 +28,29 @@ impl std::fmt::Display for Violation {
 }
 
 impl OrderedParquetDataset {
-    /// Deletes versions outside `retention` and the files only they used,
-    /// plus leftovers of crashed writers. Takes the writer lock, waiting up
-    /// to the handle's lock timeout ([`OpenOptions::lock_timeout`]).
+    /// Writes a checkpoint of the latest version now (one is written every
+    /// 100 commits anyway; see docs/FORMAT.md 3.5) and returns its version.
+    /// Takes the writer lock; the dataset must exist
+    /// ([`Error::DatasetNotFound`]).
     ///
     /// ```
     /// # use std::sync::Arc;
     /// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
     /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
-    /// use std::time::Duration;
-    /// use ordo_store::{OrderedParquetDataset, Retention, WriteOptions};
+    /// use ordo_store::{OrderedParquetDataset, WriteOptions};
     /// let dir = tempfile::tempdir()?;
     /// let ds = OrderedParquetDataset::open(dir.path())?;
     /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
-    /// for i in 0..3 {
-    ///     let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![i]))])?;
-    ///     ds.write(&batch, &WriteOptions::new("ts"))?;
-    /// }
-    /// let keep_one = Retention::default().keep_versions(1).keep_younger_than(Duration::ZERO);
-    /// let report = ds.gc(&keep_one)?;
-    /// assert_eq!(report.versions_deleted, vec![1, 2]);
-    /// assert_eq!(ds.versions()?, vec![3]);
+    /// # let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![1]))])?;
+    /// ds.write(&batch, &WriteOptions::new("ts"))?;
+    /// assert_eq!(ds.checkpoint()?, 1);
+    /// assert!(dir.path().join("_ordo/checkpoints/00000000000000000001.arrow").exists());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    ///
-    /// [`OpenOptions::lock_timeout`]: crate::OpenOptions::lock_timeout
-    pub fn gc(&self, retention: &Retention) -> Result<GcReport> {
-        let _guard = self.lock()?;
-        self.gc_locked(retention)
-    }
-
-    /// Garbage collection; the caller holds the lock.
-    ///
-    /// Versions are kept when among the last `n`, or replaced less than `t`
-    /// ago (by the recorded creation time of the next version); versions
-    /// are created in time order, so the collected ones are a prefix. Every data file is named after
-    /// the version that wrote it, a commit lists every file it wrote, and a
-    /// file once dropped is never listed again. So a file tagged `v` is
-    /// garbage when `v` is newer than the latest version (a crashed
-    /// writer's), when `v` is older than the oldest kept version and that
-    /// version does not list it, or when `v` is the latest or the oldest
-    /// kept version and manifest `v` does not list it (a crashed writer
-    /// whose version number was later reused). Only those two manifests
-    /// and O(log n) others (to find the retention cut) are read.
-    pub(crate) fn gc_locked(&self, retention: &Retention) -> Result<GcReport> {
-        let versions = self.list_versions()?;
-        let Some(&latest) = versions.last() else {
-            return Ok(GcReport::default());
-        };
-        let keep_from = versions.len().saturating_sub(retention.versions());
-        let now = super::write::now_ms();
-        let young_ms = i64::try_from(retention.younger_than().as_millis()).unwrap_or(i64::MAX);
-        // A version's age counts from its replacement: the creation of the
-        // next version. Ages so decrease along `versions`, and collectable
-        // versions form a prefix of the candidates (the ones before the
-        // last `n`, each of which has a successor): binary-search its end,
-        // reading O(log n) manifests. A missing manifest counts as old.
-        let is_old = |i: usize| -> Result<bool> {
-            Ok(self
-                .load_manifest(versions[i + 1])?
-                .is_none_or(|m| now.saturating_sub(m.created_at_ms) >= young_ms))
-        };
-        let (mut lo, mut hi) = (0, keep_from);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if is_old(mid)? {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        let cut = lo;
-        let (collect, kept) = versions.split_at(cut);
-        let oldest_kept = kept[0];
-        let mut listed: HashMap<u64, HashSet<String>> = HashMap::new();
-        // Whether manifest `v` lists `name` (manifests read once each).
-        let mut lists = |v: u64, name: &str| -> Result<bool> {
-            if let std::collections::hash_map::Entry::Vacant(e) = listed.entry(v) {
-                let manifest = self.load_manifest(v)?;
-                e.insert(
-                    manifest
-                        .into_iter()
-                        .flat_map(|m| m.row_groups)
-                        .map(|r| r.file)
-                        .collect(),
-                );
-            }
-            Ok(listed[&v].contains(name))
-        };
-        let mut doomed = Vec::new();
-        for name in self.storage.list(&self.prefix).map_err(self.io_error(""))? {
-            let Some(v) = manifest::data_file_version(&name) else {
-                continue; // not ordo's
-            };
-            // Manifests other than the latest and the oldest kept are not
-            // read: a crashed writer's file tagged with a reused version in
-            // between is collected once that version leaves retention.
-            let garbage = if v > latest {
-                true
-            } else if v < oldest_kept {
-                !lists(oldest_kept, &name)?
-            } else if v == latest || v == oldest_kept {
-                !lists(v, &name)? && !lists(latest, &name)? && !lists(oldest_kept, &name)?
-            } else {
-                false
-            };
-            if garbage {
-                doomed.push(name);
-            }
-        }
-        let mut report = GcReport::default();
-        // Data files go first: a crash then leaves manifests pointing at
-        // deleted files only for versions already outside retention.
-        for f in doomed {
-            self.storage
-                .delete(&self.file_path(&f))
-                .map_err(self.io_error(&f))?;
-            report.files_deleted.push(f);
-        }
-        for &v in collect {
-            let name = manifest::manifest_path(v);
-            self.storage
-                .delete(&self.file_path(&name))
-                .map_err(self.io_error(&name))?;
-            report.versions_deleted.push(v);
-        }
-        // What interrupted publications left: the storage knows its own
-        // temporary names.
-        let mdir = self.file_path(MANIFEST_DIR);
-        for name in self
-            .storage
-            .clean_up(&mdir)
-            .map_err(self.io_error(MANIFEST_DIR))?
-        {
-            report.files_deleted.push(format!("{MANIFEST_DIR}/{name}"));
-        }
-        Ok(report)
+    pub fn checkpoint(&self) -> Result<u64> {
+        let (_guard, _, snapshot) = self.lock_existing()?;
+        self.write_checkpoint(&snapshot)?;
+        Ok(snapshot.version)
     }
 
     /// Removes the dataset: a tombstone version is published first, so a
@@ -190,18 +67,26 @@ impl OrderedParquetDataset {
         // waiting on it and one that creates a new one could both proceed,
         // but create-if-absent publishing lets only one commit each version.
         let _guard = self.lock()?;
-        let Some(latest) = self.load_latest()? else {
+        let Some(head) = self.load_head(None)? else {
             return Ok(());
         };
-        if !latest.removed {
-            let tomb = Manifest {
-                version: latest.version + 1,
+        if let Some(state) = head.state {
+            let tomb = Record {
+                format: FORMAT_NAME.into(),
+                format_version: RECORD_FORMAT_VERSION,
+                version: head.version + 1,
+                commit_id: new_commit_id(),
                 created_at_ms: super::write::now_ms(),
-                row_groups: Vec::new(),
+                operation: Operation::Remove,
+                ordered_on: state.ordered_on.clone(),
+                schema: None,
+                add: Vec::new(),
+                remove: Vec::new(),
+                metadata_set: Default::default(),
+                metadata_unset: Vec::new(),
                 removed: true,
-                ..latest
             };
-            self.publish(&tomb)?;
+            self.publish_record(&tomb)?;
         }
         for name in self.storage.list(&self.prefix).map_err(self.io_error(""))? {
             if manifest::data_file_version(&name).is_some() {
@@ -210,6 +95,25 @@ impl OrderedParquetDataset {
                     .map_err(self.io_error(&name))?;
             }
         }
+        // The hint before the checkpoints, the checkpoints before the
+        // records: what a crash leaves still reads as removed.
+        self.storage
+            .delete(&self.file_path(LAST_CHECKPOINT_FILE))
+            .map_err(self.io_error(LAST_CHECKPOINT_FILE))?;
+        let cdir = self.file_path(CHECKPOINT_DIR);
+        for name in self
+            .storage
+            .list(&cdir)
+            .map_err(self.io_error(CHECKPOINT_DIR))?
+        {
+            let path = format!("{CHECKPOINT_DIR}/{name}");
+            self.storage
+                .delete(&self.file_path(&path))
+                .map_err(self.io_error(&path))?;
+        }
+        self.storage
+            .remove_dir_if_empty(&cdir)
+            .map_err(self.io_error(CHECKPOINT_DIR))?;
         let mdir = self.file_path(MANIFEST_DIR);
         let mut names = self
             .storage
@@ -274,7 +178,39 @@ impl OrderedParquetDataset {
                 });
             }
         }
+        self.verify_checkpoints(&snapshot, &mut problems)?;
         Ok(problems)
+    }
+
+    /// Every checkpoint decodes, and the one of this handle's version holds
+    /// its state. A damaged checkpoint is ignored by readers (the records
+    /// rebuild the state), but reported here.
+    fn verify_checkpoints(&self, snapshot: &Snapshot, problems: &mut Vec<Violation>) -> Result<()> {
+        for c in self.list_checkpoints()? {
+            let file = manifest::checkpoint_path(c);
+            let problem = match self.read_checkpoint(c)? {
+                None => None, // collected meanwhile
+                Some(Err(why)) => Some(format!(
+                    "is damaged and ignored (the commit records rebuild the state): {why}"
+                )),
+                Some(Ok(cp)) if !self.checkpoint_matches_record(&cp) => Some(format!(
+                    "belongs to another commit than record {c} (its commit id differs) and is ignored"
+                )),
+                Some(Ok(cp)) if c == snapshot.version => (cp.stats != snapshot.stats
+                    || cp.key_value_metadata != snapshot.key_value_metadata
+                    || cp.schema != snapshot.schema)
+                    .then(|| {
+                        format!(
+                            "does not hold the state of version {c} that the commit records build"
+                        )
+                    }),
+                Some(Ok(_)) => None,
+            };
+            if let Some(problem) = problem {
+                problems.push(Violation { file, problem });
+            }
+        }
+        Ok(())
     }
 
     fn verify_file(&self, snapshot: &Snapshot, i: usize) -> std::result::Result<(), String> {
@@ -282,8 +218,8 @@ impl OrderedParquetDataset {
         let path = self.file_path(&rg.file);
         let expected = rowfile::Expected {
             size: rg.size_bytes,
-            crc32c: snapshot.manifest.row_groups[i].crc32c,
-            version: snapshot.manifest.version,
+            crc32c: rg.crc32c,
+            version: snapshot.version,
         };
         let batch =
             rowfile::read_all(&self.storage, &path, &expected, &snapshot.schema).map_err(|e| {
@@ -300,7 +236,7 @@ impl OrderedParquetDataset {
             ));
         }
         let col = batch.column(snapshot.ordered_index());
-        crate::value::stored::check_ordered(col, &snapshot.manifest.ordered_on)
+        crate::value::stored::check_ordered(col, &snapshot.ordered_on)
             .map_err(|e| e.to_string())?;
         if col.is_empty() {
             return Err("is empty".into());

@@ -111,7 +111,7 @@ impl ResolvedRead {
             }
         };
         let out_schema = Arc::new(schema.project(&projection)?);
-        let column = &snapshot.manifest.ordered_on;
+        let column = &snapshot.ordered_on;
         let dt = schema.field(snapshot.ordered_index()).data_type();
         let lo = opts
             .start
@@ -181,13 +181,13 @@ impl ResolvedRead {
             storage,
             &crate::storage::join(prefix, &rg.file),
             rg.size_bytes,
-            self.snapshot.manifest.version,
+            self.snapshot.version,
             ReadSpec {
                 schema: &self.snapshot.schema,
                 columns: Some(&cols),
                 batch_size,
                 prune: partial.then(|| PagePrune {
-                    column: &self.snapshot.manifest.ordered_on,
+                    column: &self.snapshot.ordered_on,
                     data_type: self.snapshot.schema.field(ordered).data_type(),
                     lo: self.lo.as_ref(),
                     hi: self.hi.as_ref(),
@@ -455,7 +455,7 @@ impl Scan {
 
     /// The version being read.
     pub fn version(&self) -> u64 {
-        self.resolved.snapshot.manifest.version
+        self.resolved.snapshot.version
     }
 }
 

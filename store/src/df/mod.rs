@@ -234,9 +234,9 @@ impl OrderedParquetDataset {
             // This handle has not seen a version: another one may have
             // created the dataset since.
             None => self
-                .load_latest()?
-                .filter(|m| !m.removed)
-                .map(|m| m.schema()),
+                .load_head(None)?
+                .and_then(|h| h.state)
+                .map(|s| s.schema.clone()),
         };
         let batch = match stored {
             Some(schema) => adapt_to_schema(batch, &schema)?,

@@ -1,4 +1,6 @@
-//! The manifest: the one commit point of a dataset version. See
+//! Names of the files in `_ordo/`, the row-group entry shared by both
+//! formats, statistics and schema encodings, and the format-1 manifest (a
+//! whole version in one document), which format 2 still reads. See
 //! `docs/FORMAT.md` for the on-disk format this module implements.
 
 use std::collections::BTreeMap;
@@ -16,7 +18,9 @@ use crate::value::OrderedValue;
 use crate::value::stored::{Kind, cmp_values, kind_of};
 
 /// The format this build writes and the newest it reads.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
+/// The format of whole-version manifests, read but no longer written.
+pub(crate) const MANIFEST_FORMAT_VERSION: u32 = 1;
 /// The `format` tag of every manifest.
 pub(crate) const FORMAT_NAME: &str = "ordo-dataset";
 /// Directory of ordo's own files inside a dataset.
@@ -25,6 +29,24 @@ pub(crate) const ORDO_DIR: &str = "_ordo";
 pub(crate) const MANIFEST_DIR: &str = "_ordo/manifests";
 /// The writer lock.
 pub(crate) const LOCK_FILE: &str = "_ordo/lock";
+/// Directory of the checkpoints (format 2).
+pub(crate) const CHECKPOINT_DIR: &str = "_ordo/checkpoints";
+/// The hint naming the newest checkpoint (format 2).
+pub(crate) const LAST_CHECKPOINT_FILE: &str = "_ordo/_last_checkpoint";
+
+/// The path of checkpoint `version` relative to the dataset.
+pub(crate) fn checkpoint_path(version: u64) -> String {
+    format!("{CHECKPOINT_DIR}/{version:020}.arrow")
+}
+
+/// The version a checkpoint file name stands for, if it is one.
+pub(crate) fn parse_checkpoint_name(name: &str) -> Option<u64> {
+    let digits = name.strip_suffix(".arrow")?;
+    if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
 
 /// The file name of manifest `version`.
 pub(crate) fn manifest_name(version: u64) -> String {
@@ -90,27 +112,51 @@ struct Header {
     format_version: u32,
 }
 
+/// The format version of a file of `_ordo/manifests/`, checked to be an
+/// ordo file of a version that exists (newer ones are `NewerFormat` for the
+/// caller to decide).
+pub(crate) fn probe_format(bytes: &[u8]) -> Result<u32, DecodeError> {
+    let header: Header =
+        serde_json::from_slice(bytes).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+    if header.format != FORMAT_NAME {
+        return Err(DecodeError::Corrupt(format!(
+            "format is {:?}, not {FORMAT_NAME:?}",
+            header.format
+        )));
+    }
+    if header.format_version == 0 {
+        return Err(DecodeError::Corrupt(
+            "format_version 0 does not exist".into(),
+        ));
+    }
+    Ok(header.format_version)
+}
+
+/// Checks that `schema` decodes and holds `ordered_on` with a supported
+/// type.
+pub(crate) fn check_schema(schema: &str, ordered_on: &str) -> Result<SchemaRef, String> {
+    let schema = decode_schema(schema)?;
+    let field = schema
+        .field_with_name(ordered_on)
+        .map_err(|_| format!("ordered column {ordered_on:?} is not in the schema"))?;
+    let dt = field.data_type();
+    if kind_of(dt).is_none() {
+        return Err(format!("ordered column type {dt} is not supported"));
+    }
+    Ok(schema)
+}
+
 impl Manifest {
+    #[cfg(test)]
     pub(crate) fn encode(&self) -> Vec<u8> {
         serde_json::to_vec_pretty(self).expect("a manifest always serializes")
     }
 
+    /// Decodes a format-1 manifest.
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let header: Header =
-            serde_json::from_slice(bytes).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
-        if header.format != FORMAT_NAME {
-            return Err(DecodeError::Corrupt(format!(
-                "format is {:?}, not {FORMAT_NAME:?}",
-                header.format
-            )));
-        }
-        if header.format_version > FORMAT_VERSION {
-            return Err(DecodeError::NewerFormat(header.format_version));
-        }
-        if header.format_version == 0 {
-            return Err(DecodeError::Corrupt(
-                "format_version 0 does not exist".into(),
-            ));
+        let version = probe_format(bytes)?;
+        if version != MANIFEST_FORMAT_VERSION {
+            return Err(DecodeError::NewerFormat(version));
         }
         let manifest: Manifest =
             serde_json::from_slice(bytes).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
@@ -120,14 +166,11 @@ impl Manifest {
 
     /// Structural checks that make every later access safe.
     fn check(&self) -> Result<(), String> {
-        let schema = decode_schema(&self.schema)?;
-        let field = schema
+        let schema = check_schema(&self.schema, &self.ordered_on)?;
+        let dt = schema
             .field_with_name(&self.ordered_on)
-            .map_err(|_| format!("ordered column {:?} is not in the schema", self.ordered_on))?;
-        let dt = field.data_type();
-        if kind_of(dt).is_none() {
-            return Err(format!("ordered column type {dt} is not supported"));
-        }
+            .expect("checked")
+            .data_type();
         let mut previous_max: Option<OrderedValue> = None;
         for (i, rg) in self.row_groups.iter().enumerate() {
             if !is_data_file_name(&rg.file) {
@@ -206,7 +249,7 @@ pub(crate) fn encode_schema(schema: &Schema) -> String {
     BASE64.encode(buf)
 }
 
-fn decode_schema(text: &str) -> Result<SchemaRef, String> {
+pub(crate) fn decode_schema(text: &str) -> Result<SchemaRef, String> {
     let bytes = BASE64
         .decode(text)
         .map_err(|e| format!("schema is not base64: {e}"))?;
@@ -291,7 +334,7 @@ mod tests {
         ]);
         Manifest {
             format: FORMAT_NAME.into(),
-            format_version: FORMAT_VERSION,
+            format_version: MANIFEST_FORMAT_VERSION,
             version: 3,
             created_at_ms: 1,
             ordered_on: "ts".into(),
@@ -395,7 +438,7 @@ mod tests {
         let bytes = serde_json::to_vec(&v).unwrap();
         assert!(matches!(
             Manifest::decode(&bytes),
-            Err(DecodeError::NewerFormat(2))
+            Err(DecodeError::NewerFormat(3))
         ));
     }
 

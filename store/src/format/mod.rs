@@ -1,6 +1,12 @@
-//! The on-disk format (docs/FORMAT.md): [`manifest`], the numbered
-//! document that publishes a version, and [`rowfile`], one Parquet
-//! row-group file with ordo's writer settings.
+//! The on-disk format (docs/FORMAT.md): [`manifest`] (file names, the
+//! row-group entry, format 1's whole-version manifest), [`record`] (format
+//! 2's commit record), [`checkpoint`] (format 2's whole state as Arrow
+//! IPC), [`snapshot`] (a version's decoded state and how a record changes
+//! it), and [`rowfile`], one Parquet row-group file with ordo's writer
+//! settings.
 
+pub(crate) mod checkpoint;
 pub(crate) mod manifest;
+pub(crate) mod record;
 pub(crate) mod rowfile;
+pub(crate) mod snapshot;

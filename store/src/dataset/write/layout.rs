@@ -12,7 +12,6 @@ use crate::dataset::write::merge::{Cutter, merge_sorted};
 use crate::dataset::write::plan::{self, Shape, Sizing};
 use crate::dataset::{OrderedParquetDataset, Snapshot};
 use crate::error::Result;
-use crate::format::manifest::RowGroupEntry;
 use crate::format::rowfile;
 use crate::options::Coalesce;
 use crate::value::stored::value_at;
@@ -77,20 +76,20 @@ impl<'a> Layout<'a> {
             .collect()
     }
 
-    /// The manifest entries of the layout: kept groups' from `current`,
-    /// then `new` (one per new group, in order).
-    pub(crate) fn entries(
-        &self,
-        current: Option<&Snapshot>,
-        new: Vec<RowGroupEntry>,
-    ) -> Vec<RowGroupEntry> {
-        let mut new = new.into_iter();
-        self.slots
-            .iter()
-            .map(|s| match s {
-                Slot::Keep(i) => current.expect("kept").manifest.row_groups[*i].clone(),
-                Slot::New(_) => new.next().expect("one entry per new group"),
-            })
+    /// The files of the snapshot the layout no longer keeps, in order.
+    pub(crate) fn removed_files(&self) -> Vec<String> {
+        let Some(snapshot) = self.snapshot else {
+            return Vec::new();
+        };
+        let mut kept = vec![false; snapshot.stats.len()];
+        for slot in &self.slots {
+            if let Slot::Keep(i) = slot {
+                kept[*i] = true;
+            }
+        }
+        let removed = kept.iter().enumerate().filter(|(_, k)| !**k);
+        removed
+            .map(|(i, _)| snapshot.stats[i].file.clone())
             .collect()
     }
 
@@ -112,8 +111,8 @@ impl<'a> Layout<'a> {
                     let rg = &snapshot.stats[*i];
                     let expected = rowfile::Expected {
                         size: rg.size_bytes,
-                        crc32c: snapshot.manifest.row_groups[*i].crc32c,
-                        version: snapshot.manifest.version,
+                        crc32c: rg.crc32c,
+                        version: snapshot.version,
                     };
                     let batch = rowfile::read_all(
                         &self.ds.storage,
@@ -157,16 +156,9 @@ impl<'a> Layout<'a> {
     ) -> Result<Option<Range<usize>>> {
         let col = data.column(self.idx).as_ref();
         let (new_min, new_max) = (value_at(col, 0), value_at(col, col.len() - 1));
-        let bounds: Vec<_> = self
-            .snapshot
-            .map(|s| {
-                s.stats
-                    .iter()
-                    .map(|r| (r.min.clone(), r.max.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let overlap = plan::overlap(&bounds, &new_min, &new_max);
+        // The layout's slots are still the snapshot's groups, in order.
+        let stats = self.snapshot.map_or(&[][..], |s| &s.stats[..]);
+        let overlap = plan::overlap(stats, |g| (&g.min, &g.max), &new_min, &new_max);
         let merged = if overlap.is_empty() {
             data.clone()
         } else {
@@ -189,6 +181,9 @@ impl<'a> Layout<'a> {
     /// Applies the coalescing policy around `touched` until it picks
     /// nothing more.
     pub(crate) fn coalesce(&mut self, mut touched: Range<usize>, policy: &Coalesce) -> Result<()> {
+        if *policy == Coalesce::Never {
+            return Ok(()); // not even the shapes of every group
+        }
         for _ in 0..MAX_COALESCE_ROUNDS {
             let Some(run) = plan::coalesce(&self.shapes(), touched.clone(), self.sizing(), policy)
             else {

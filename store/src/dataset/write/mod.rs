@@ -1,5 +1,5 @@
 //! The write path: validate, lock, plan, write immutable files, publish
-//! the next manifest with create-if-absent.
+//! the next commit record with create-if-absent, checkpoint when due.
 //!
 //! Its parts: [`conform`] (new data against the dataset's schema),
 //! [`dedup`] (keep-last), [`merge`] (stable merge and the cutter),
@@ -26,8 +26,10 @@ use super::{OrderedParquetDataset, Snapshot, overlapping};
 use self::conform::{conform, initial_schema};
 use self::merge::Cutter;
 use crate::error::{Error, Result};
-use crate::format::manifest::{self, LOCK_FILE, Manifest, RowGroupEntry};
+use crate::format::manifest::{self, FORMAT_NAME, LOCK_FILE, RowGroupEntry};
+use crate::format::record::{Operation, RECORD_FORMAT_VERSION, Record, new_commit_id};
 use crate::format::rowfile;
+use crate::format::snapshot::apply;
 use crate::options::period::Bucketer;
 use crate::options::{Coalesce, CompactOptions, RowGroupTarget, WriteOptions};
 use crate::storage::{LockGuard, random_u64};
@@ -58,12 +60,18 @@ pub struct WriteReport {
     /// An error of the garbage collection that follows some commits; the
     /// commit itself succeeded and the collection is retried later.
     pub gc_error: Option<Arc<Error>>,
+    /// An error writing the checkpoint that follows some commits; the
+    /// commit itself succeeded and a later commit writes one.
+    pub checkpoint_error: Option<Arc<Error>>,
 }
 
 impl PartialEq for WriteReport {
-    /// Equal counts and version; GC errors compare by their message.
+    /// Equal counts and version; errors compare by their message.
     fn eq(&self, other: &Self) -> bool {
-        let gc = |r: &Self| r.gc_error.as_ref().map(ToString::to_string);
+        let gc = |r: &Self| {
+            let text = |e: &Option<Arc<Error>>| e.as_ref().map(ToString::to_string);
+            (text(&r.gc_error), text(&r.checkpoint_error))
+        };
         (self.version, self.committed, self.rows_written)
             == (other.version, other.committed, other.rows_written)
             && (self.row_groups_written, self.row_groups_rewritten)
@@ -106,6 +114,19 @@ enum Change {
     Compact(std::ops::Range<usize>),
     /// Change the key-value metadata only.
     Metadata,
+    /// Nothing, but commit even so when the dataset is in format 1.
+    Upgrade,
+}
+
+impl Change {
+    fn operation(&self) -> Operation {
+        match self {
+            Self::Write { .. } => Operation::Write,
+            Self::Compact(_) => Operation::Compact,
+            Self::Metadata => Operation::Metadata,
+            Self::Upgrade => Operation::Upgrade,
+        }
+    }
 }
 
 /// How a commit writes: the coalescing of a write, the compression of
@@ -187,10 +208,10 @@ impl OrderedParquetDataset {
         let _guard = self.lock()?;
         let (last_version, current) = self.latest_locked()?;
         let schema = match &current {
-            Some(s) if s.manifest.ordered_on != *column => {
+            Some(s) if s.ordered_on != *column => {
                 return Err(Error::OrderedOnMismatch {
                     path: self.path(),
-                    dataset: s.manifest.ordered_on.clone(),
+                    dataset: s.ordered_on.clone(),
                     given: column.clone(),
                 });
             }
@@ -216,36 +237,20 @@ impl OrderedParquetDataset {
     }
 
     /// The latest version number (tombstones included) and snapshot, with
-    /// the lock held. Versions are contiguous, only lock holders add them
-    /// and garbage collection (also a lock holder) deletes a prefix of
-    /// them. So when manifest `v` of this handle still exists and `v + 1`
-    /// does not, `v` is the latest and its snapshot is reused without a
-    /// listing. Checking `v` matters: a handle left behind while another
-    /// process committed and collected past it would otherwise take the
-    /// collected `v + 1` for the next free version.
+    /// the lock held: the handle's snapshot rolled forward over the records
+    /// committed since (usually none: one read and two existence checks),
+    /// or a fresh load.
     pub(crate) fn latest_locked(&self) -> Result<(u64, Option<Arc<Snapshot>>)> {
-        if let Some(s) = self.snapshot() {
-            let v = s.manifest.version;
-            if !self.manifest_exists(v + 1)? && self.manifest_exists(v)? {
-                return Ok((s.manifest.version, Some(s)));
-            }
-        }
-        let latest = self.load_latest()?;
-        let version = latest.as_ref().map_or(0, |m| m.version);
-        Ok((
-            version,
-            latest
-                .filter(|m| !m.removed)
-                .map(|m| Arc::new(Snapshot::new(m))),
-        ))
+        let head = self.load_head(self.snapshot())?;
+        Ok(head.map_or((0, None), |h| (h.version, h.state)))
     }
 
     /// The writer lock, the latest version number and its snapshot, for
     /// maintenance of a dataset that must exist: `DatasetNotFound`
     /// otherwise, and a dataset never written gets nothing created, not
     /// even the lock.
-    fn lock_existing(&self) -> Result<(LockGuard, u64, Arc<Snapshot>)> {
-        if self.list_versions()?.is_empty() {
+    pub(crate) fn lock_existing(&self) -> Result<(LockGuard, u64, Arc<Snapshot>)> {
+        if self.load_head(self.snapshot())?.is_none() {
             return Err(Error::DatasetNotFound { path: self.path() });
         }
         let guard = self.lock()?;
@@ -318,7 +323,7 @@ impl OrderedParquetDataset {
             None => 0..snapshot.stats.len(),
             Some((start, end)) => {
                 let dt = schema.field(snapshot.ordered_index()).data_type();
-                let column = &snapshot.manifest.ordered_on;
+                let column = &snapshot.ordered_on;
                 // A start above every storable value selects nothing; an
                 // end above every storable value is no bound.
                 match bound_to_stored(&start, dt, column)? {
@@ -330,7 +335,7 @@ impl OrderedParquetDataset {
                 }
             }
         };
-        let cutter = cutter(&options.target, &schema, &snapshot.manifest.ordered_on)?;
+        let cutter = cutter(&options.target, &schema, &snapshot.ordered_on)?;
         let base = Base::existing(snapshot, last_version, cutter);
         let commit = CommitOptions {
             coalesce: &Coalesce::Never,
@@ -375,6 +380,16 @@ impl OrderedParquetDataset {
             .into_iter()
             .map(|(k, v)| (k.into(), v.map(Into::into)))
             .collect();
+        self.commit_without_rows(Change::Metadata, &changes)
+    }
+
+    /// A commit of an existing dataset that cuts no row group: metadata
+    /// changes, or the upgrade.
+    fn commit_without_rows(
+        &self,
+        change: Change,
+        metadata: &[(String, Option<String>)],
+    ) -> Result<WriteReport> {
         let (_guard, last_version, snapshot) = self.lock_existing()?;
         // No row group is cut: any cutter does.
         let cutter = Cutter::Rows(crate::options::DEFAULT_ROW_GROUP_ROWS);
@@ -382,19 +397,43 @@ impl OrderedParquetDataset {
         let commit = CommitOptions {
             coalesce: &Coalesce::Never,
             compression: crate::options::default_compression(),
-            metadata: &changes,
+            metadata,
         };
-        self.commit(base, Change::Metadata, commit)
+        self.commit(base, change, commit)
+    }
+
+    /// Upgrades a dataset written in format 1 (whole-version manifests) to
+    /// format 2 (commit records and checkpoints): commits a version that
+    /// changes nothing but the format, and its checkpoint. A dataset
+    /// already in format 2 commits nothing. Any commit upgrades a format-1
+    /// dataset the same way; this is for doing it ahead of time.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
+    /// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
+    /// use ordo_store::{OrderedParquetDataset, WriteOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let ds = OrderedParquetDataset::open(dir.path())?;
+    /// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+    /// # let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![1]))])?;
+    /// ds.write(&batch, &WriteOptions::new("ts"))?;
+    /// assert!(!ds.upgrade()?.committed); // written in format 2 already
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn upgrade(&self) -> Result<WriteReport> {
+        self.commit_without_rows(Change::Upgrade, &[])
     }
 
     /// Builds the new layout, writes its new row groups and publishes the
-    /// next manifest; commits nothing when nothing changes.
+    /// next commit record; commits nothing when nothing changes.
     fn commit(
         &self,
         base: Base,
         change: Change,
         options: CommitOptions<'_>,
     ) -> Result<WriteReport> {
+        let operation = change.operation();
         let layout = self.new_layout(&base, change, options.coalesce)?;
         let mut report = WriteReport {
             version: base.last_version,
@@ -402,10 +441,14 @@ impl OrderedParquetDataset {
             rows_rewritten: layout.rows_rewritten,
             ..WriteReport::default()
         };
-        let kv = metadata_after(base.current.as_deref(), options.metadata);
+        let (metadata_set, metadata_unset) =
+            metadata_changes(base.current.as_deref(), options.metadata);
         if let Some(s) = &base.current
             && layout.unchanged(s.stats.len())
-            && kv == s.manifest.key_value_metadata
+            && metadata_set.is_empty()
+            && metadata_unset.is_empty()
+            // Only a format-1 manifest's state has no commit id.
+            && !(operation == Operation::Upgrade && s.commit_id.is_none())
         {
             // Nothing to commit; the handle still moves to the latest.
             self.set_current(Some(s.clone()));
@@ -418,30 +461,63 @@ impl OrderedParquetDataset {
         report.rows_written = new_batches.iter().map(|b| b.num_rows() as u64).sum();
         report.bytes_written = entries.iter().map(|e| e.size).sum();
         let new_files: Vec<String> = entries.iter().map(|e| e.file.clone()).collect();
-        let manifest = Manifest {
-            format: manifest::FORMAT_NAME.into(),
-            format_version: manifest::FORMAT_VERSION,
+        let record = Record {
+            format: FORMAT_NAME.into(),
+            format_version: RECORD_FORMAT_VERSION,
             version,
+            commit_id: new_commit_id(),
             created_at_ms: now_ms(),
+            operation,
             ordered_on: base.schema.field(base.idx).name().clone(),
-            schema: base.current.as_ref().map_or_else(
-                || manifest::encode_schema(&base.schema),
-                |s| s.manifest.schema.clone(),
-            ),
-            key_value_metadata: kv,
-            row_groups: layout.entries(base.current.as_deref(), entries),
+            schema: base
+                .current
+                .is_none()
+                .then(|| manifest::encode_schema(&base.schema)),
+            add: entries,
+            remove: layout.removed_files(),
+            metadata_set,
+            metadata_unset,
             removed: false,
         };
-        self.publish_or_clean_up(&manifest, &new_files)?;
+        self.publish_or_clean_up(&record, &new_files)?;
+        drop(layout);
+        let state = self.install(base.current, &record)?;
         report.version = version;
         report.committed = true;
-        self.set_current(Some(Arc::new(Snapshot::with_schema(manifest, base.schema))));
+        if self.checkpoint_due(&state)
+            && let Err(e) = self.write_checkpoint(&state)
+        {
+            report.checkpoint_error = Some(Arc::new(e));
+        }
         if version.is_multiple_of(GC_EVERY)
-            && let Err(e) = self.gc_locked(&self.retention)
+            && let Err(e) = self.gc_locked(&self.retention, false)
         {
             report.gc_error = Some(Arc::new(e));
         }
         Ok(report)
+    }
+
+    /// Makes the state after `record` (published on top of `state`) this
+    /// handle's, changing `state` in place when nothing else holds it: the
+    /// handle's own reference is dropped first, under the write guard, so
+    /// that readers of the handle never see a missing state.
+    fn install(&self, state: Option<Arc<Snapshot>>, record: &Record) -> Result<Arc<Snapshot>> {
+        let mut guard = self.current.write().unwrap_or_else(|e| e.into_inner());
+        *guard = None;
+        let mut state = state;
+        if let Err(reason) = apply(&mut state, record) {
+            drop(guard);
+            self.refresh()?;
+            return Err(Error::CorruptManifest {
+                path: self
+                    .storage
+                    .display_path(&self.file_path(&manifest::manifest_path(record.version))),
+                reason: format!("this commit's own record does not apply: {reason}"),
+            });
+        }
+        let state = state.expect("a commit that is not a removal leaves a state");
+        *guard = Some(state.clone());
+        Ok(state)
     }
 
     /// The layout after `change`: merged and coalesced, or re-cut.
@@ -471,19 +547,19 @@ impl OrderedParquetDataset {
                 }
             }
             Change::Compact(groups) => layout.recut(groups)?,
-            Change::Metadata => {}
+            Change::Metadata | Change::Upgrade => {}
         }
         Ok(layout)
     }
 
-    /// Publishes `manifest`; on failure deletes `new_files`, unless the
-    /// manifest did get published (e.g. the final directory sync failed):
-    /// then they are live.
-    fn publish_or_clean_up(&self, manifest: &Manifest, new_files: &[String]) -> Result<()> {
-        let Err(e) = self.publish(manifest) else {
+    /// Publishes `record`; on failure deletes `new_files`, unless the
+    /// record did get published (e.g. the final directory sync failed, or
+    /// the reply was lost): then they are live.
+    fn publish_or_clean_up(&self, record: &Record, new_files: &[String]) -> Result<()> {
+        let Err(e) = self.publish_record(record) else {
             return Ok(());
         };
-        if !self.manifest_exists(manifest.version).unwrap_or(false) {
+        if !self.is_own_record(record) {
             for f in new_files {
                 let _ = self.storage.delete(&self.file_path(f));
             }
@@ -534,48 +610,34 @@ impl OrderedParquetDataset {
         }
         Ok(results.into_iter().map(|r| r.expect("checked")).collect())
     }
-
-    /// Whether manifest `version` exists (an error unless the storage
-    /// answers one way or the other).
-    fn manifest_exists(&self, version: u64) -> Result<bool> {
-        let name = manifest::manifest_path(version);
-        match self.storage.size(&self.file_path(&name)) {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(self.io_error(&name)(e)),
-        }
-    }
-
-    /// Publishes `manifest` as the next version, create-if-absent.
-    pub(crate) fn publish(&self, manifest: &Manifest) -> Result<()> {
-        let name = manifest::manifest_path(manifest.version);
-        let created = self
-            .storage
-            .put_if_absent(&self.file_path(&name), &manifest.encode())
-            .map_err(self.io_error(&name))?;
-        if !created {
-            return Err(Error::ConcurrentCommit {
-                path: self.path(),
-                version: manifest.version,
-            });
-        }
-        Ok(())
-    }
 }
 
-/// The key-value metadata after `changes` to `current`'s.
-fn metadata_after(
+/// The keys `changes` set to a new value and the keys they remove, against
+/// `current`'s metadata.
+fn metadata_changes(
     current: Option<&Snapshot>,
     changes: &[(String, Option<String>)],
-) -> BTreeMap<String, String> {
-    let mut kv = current.map_or_else(BTreeMap::new, |s| s.manifest.key_value_metadata.clone());
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut kv = current.map_or_else(BTreeMap::new, |s| s.key_value_metadata.clone());
     for (k, v) in changes {
         match v {
             Some(v) => kv.insert(k.clone(), v.clone()),
             None => kv.remove(k),
         };
     }
-    kv
+    let before = current.map(|s| &s.key_value_metadata);
+    let set = kv
+        .iter()
+        .filter(|(k, v)| before.and_then(|b| b.get(*k)) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let unset = before
+        .into_iter()
+        .flat_map(|b| b.keys())
+        .filter(|k| !kv.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, unset)
 }
 
 pub(crate) fn now_ms() -> i64 {

@@ -14,16 +14,18 @@ use crate::options::Coalesce;
 use crate::value::OrderedValue;
 use crate::value::stored::cmp_values;
 
-/// The existing row groups whose `[min, max]` meets `[new_min, new_max]`
-/// (inclusive: equal values must share a row group), as a range of
-/// indices. When it is empty, its start is where the new rows go.
-pub(crate) fn overlap(
-    groups: &[(OrderedValue, OrderedValue)],
+/// The existing row groups whose `[min, max]` (given by `bounds`) meets
+/// `[new_min, new_max]` (inclusive: equal values must share a row group),
+/// as a range of indices. When it is empty, its start is where the new
+/// rows go. Binary searches: O(log n) whatever the number of groups.
+pub(crate) fn overlap<T>(
+    groups: &[T],
+    bounds: impl Fn(&T) -> (&OrderedValue, &OrderedValue),
     new_min: &OrderedValue,
     new_max: &OrderedValue,
 ) -> Range<usize> {
-    let lo = groups.partition_point(|(_, max)| cmp_values(max, new_min).is_lt());
-    let hi = groups.partition_point(|(min, _)| cmp_values(min, new_max).is_le());
+    let lo = groups.partition_point(|g| cmp_values(bounds(g).1, new_min).is_lt());
+    let hi = groups.partition_point(|g| cmp_values(bounds(g).0, new_max).is_le());
     lo..hi.max(lo)
 }
 
@@ -164,18 +166,22 @@ mod tests {
             .collect()
     }
 
+    fn pair(g: &(OrderedValue, OrderedValue)) -> (&OrderedValue, &OrderedValue) {
+        (&g.0, &g.1)
+    }
+
     #[test]
     fn overlap_is_inclusive_and_contiguous() {
         let i = OrderedValue::Int;
         let g = vec![(i(0), i(9)), (i(10), i(19)), (i(30), i(39))];
-        assert_eq!(overlap(&g, &i(40), &i(50)), 3..3); // after the last
-        assert_eq!(overlap(&g, &i(-5), &i(-1)), 0..0); // before the first
-        assert_eq!(overlap(&g, &i(20), &i(29)), 2..2); // in a gap
-        assert_eq!(overlap(&g, &i(39), &i(45)), 2..3); // equal to a max
-        assert_eq!(overlap(&g, &i(-1), &i(0)), 0..1); // equal to a min
-        assert_eq!(overlap(&g, &i(5), &i(31)), 0..3); // spanning
-        assert_eq!(overlap(&g, &i(12), &i(13)), 1..2); // inside one
-        assert_eq!(overlap(&[], &i(1), &i(2)), 0..0);
+        assert_eq!(overlap(&g, pair, &i(40), &i(50)), 3..3); // after the last
+        assert_eq!(overlap(&g, pair, &i(-5), &i(-1)), 0..0); // before the first
+        assert_eq!(overlap(&g, pair, &i(20), &i(29)), 2..2); // in a gap
+        assert_eq!(overlap(&g, pair, &i(39), &i(45)), 2..3); // equal to a max
+        assert_eq!(overlap(&g, pair, &i(-1), &i(0)), 0..1); // equal to a min
+        assert_eq!(overlap(&g, pair, &i(5), &i(31)), 0..3); // spanning
+        assert_eq!(overlap(&g, pair, &i(12), &i(13)), 1..2); // inside one
+        assert_eq!(overlap(&[], pair, &i(1), &i(2)), 0..0);
     }
 
     #[test]

@@ -179,16 +179,27 @@ impl<'a> Layout<'a> {
     }
 
     /// Applies the coalescing policy around `touched` until it picks
-    /// nothing more.
+    /// nothing more. Only the groups near `touched` are looked at
+    /// ([`plan::coalesce_window`]): the cost does not grow with the
+    /// dataset.
     pub(crate) fn coalesce(&mut self, mut touched: Range<usize>, policy: &Coalesce) -> Result<()> {
         if *policy == Coalesce::Never {
-            return Ok(()); // not even the shapes of every group
+            return Ok(());
         }
+        let sizing = self.sizing();
         for _ in 0..MAX_COALESCE_ROUNDS {
-            let Some(run) = plan::coalesce(&self.shapes(), touched.clone(), self.sizing(), policy)
-            else {
+            let n = self.slots.len();
+            let window = plan::coalesce_window(n, &touched, |i| self.joinable_at(i, sizing));
+            let shapes: Vec<Shape> = window.clone().map(|i| self.shape(i)).collect();
+            let local = if touched.is_empty() {
+                touched.clone()
+            } else {
+                touched.start - window.start..touched.end - window.start
+            };
+            let Some(run) = plan::coalesce(&shapes, local, window.end < n, sizing, policy) else {
                 break;
             };
+            let run = run.start + window.start..run.end + window.start;
             let rows = self.materialize(run.clone())?;
             let new = self.replace(run, &rows);
             touched = if touched.is_empty() { touched } else { new };
@@ -196,31 +207,37 @@ impl<'a> Layout<'a> {
         Ok(())
     }
 
-    fn shapes(&self) -> Vec<Shape> {
-        self.slots
-            .iter()
-            .map(|slot| match slot {
-                Slot::Keep(i) => {
-                    let rg = &self
-                        .snapshot
-                        .expect("kept groups come from a snapshot")
-                        .stats[*i];
-                    Shape {
-                        rows: rg.num_rows,
-                        first_bucket: self.cutter.bucket(&rg.min),
-                        last_bucket: self.cutter.bucket(&rg.max),
-                    }
+    /// Whether slots `i` and `i + 1` may be merged (their neighbours
+    /// decide for period targets).
+    fn joinable_at(&self, i: usize, sizing: Sizing) -> bool {
+        let from = i.saturating_sub(1);
+        let to = (i + 3).min(self.slots.len());
+        let shapes: Vec<Shape> = (from..to).map(|j| self.shape(j)).collect();
+        plan::joinable(&shapes, i - from, sizing)
+    }
+
+    fn shape(&self, i: usize) -> Shape {
+        match &self.slots[i] {
+            Slot::Keep(g) => {
+                let rg = &self
+                    .snapshot
+                    .expect("kept groups come from a snapshot")
+                    .stats[*g];
+                Shape {
+                    rows: rg.num_rows,
+                    first_bucket: self.cutter.bucket(&rg.min),
+                    last_bucket: self.cutter.bucket(&rg.max),
                 }
-                Slot::New(b) => {
-                    let col = b.column(self.idx).as_ref();
-                    Shape {
-                        rows: b.num_rows() as u64,
-                        first_bucket: self.cutter.bucket(&value_at(col, 0)),
-                        last_bucket: self.cutter.bucket(&value_at(col, col.len() - 1)),
-                    }
+            }
+            Slot::New(b) => {
+                let col = b.column(self.idx).as_ref();
+                Shape {
+                    rows: b.num_rows() as u64,
+                    first_bucket: self.cutter.bucket(&value_at(col, 0)),
+                    last_bucket: self.cutter.bucket(&value_at(col, col.len() - 1)),
                 }
-            })
-            .collect()
+            }
+        }
     }
 
     /// Re-cuts slots `range` into target-sized groups, one existing group

@@ -64,7 +64,7 @@ fn off_target(shapes: &[Shape], i: usize, sizing: Sizing) -> bool {
 
 /// Whether groups `i` and `i + 1` may be merged: both off target, and for
 /// period targets in the same period.
-fn joinable(shapes: &[Shape], i: usize, sizing: Sizing) -> bool {
+pub(crate) fn joinable(shapes: &[Shape], i: usize, sizing: Sizing) -> bool {
     off_target(shapes, i, sizing)
         && off_target(shapes, i + 1, sizing)
         && (sizing != Sizing::Period || shapes[i].last_bucket == shapes[i + 1].first_bucket)
@@ -82,6 +82,33 @@ fn tier(rows: u64) -> u32 {
     t
 }
 
+/// The groups among `n` that [`coalesce`] needs to see for `touched` (all
+/// of them when `touched` is empty): the runs it considers contain or
+/// border `touched`, so they reach no further than the groups joinable
+/// (`joinable(i)`: groups `i` and `i + 1`) on either side of it. The group
+/// just outside shares no period with the window's edge (else they would
+/// be joinable), so the off-target checks inside need nothing outside.
+/// Coalescing a window gives what coalescing all groups gives (see the
+/// test), in time independent of the number of groups.
+pub(crate) fn coalesce_window(
+    n: usize,
+    touched: &Range<usize>,
+    joinable: impl Fn(usize) -> bool,
+) -> Range<usize> {
+    if touched.is_empty() {
+        return 0..n;
+    }
+    let mut start = touched.start.saturating_sub(1);
+    while start > 0 && joinable(start - 1) {
+        start -= 1;
+    }
+    let mut end = (touched.end + 1).min(n);
+    while end < n && joinable(end - 1) {
+        end += 1;
+    }
+    start..end
+}
+
 /// A run of adjacent off-target groups to merge, or `None`.
 ///
 /// Runs considered: those that contain or border a group of `touched` (the
@@ -96,9 +123,13 @@ fn tier(rows: u64) -> u32 {
 ///   row then takes part in about `log_F(target / batch)` merges, and at
 ///   most `F - 1` groups of each tier remain: size-tiered, never the whole
 ///   tail on every append.
+///
+/// `shapes` may be a window of the groups ([`coalesce_window`]);
+/// `more_after` says that groups follow it.
 pub(crate) fn coalesce(
     shapes: &[Shape],
     touched: Range<usize>,
+    more_after: bool,
     sizing: Sizing,
     policy: &Coalesce,
 ) -> Option<Range<usize>> {
@@ -132,7 +163,8 @@ pub(crate) fn coalesce(
             Coalesce::Auto => {
                 // A period followed by a later one is complete (appends go
                 // to the latest period): merge it into one group.
-                let closed_period = sizing == Sizing::Period && run.end < shapes.len();
+                let closed_period =
+                    sizing == Sizing::Period && (run.end < shapes.len() || more_after);
                 if reaches_target || closed_period {
                     return Some(run);
                 }
@@ -188,28 +220,34 @@ mod tests {
     fn never_and_max_off_target() {
         let s = shapes(&[100, 10, 10, 10]);
         let t = Sizing::Rows(100);
-        assert_eq!(coalesce(&s, 3..4, t, &Coalesce::Never), None);
-        assert_eq!(coalesce(&s, 3..4, t, &Coalesce::MaxOffTarget(3)), None);
+        assert_eq!(coalesce(&s, 3..4, false, t, &Coalesce::Never), None);
         assert_eq!(
-            coalesce(&s, 3..4, t, &Coalesce::MaxOffTarget(2)),
+            coalesce(&s, 3..4, false, t, &Coalesce::MaxOffTarget(3)),
+            None
+        );
+        assert_eq!(
+            coalesce(&s, 3..4, false, t, &Coalesce::MaxOffTarget(2)),
             Some(1..4)
         );
         assert_eq!(
-            coalesce(&s, 3..4, t, &Coalesce::MaxOffTarget(1)),
+            coalesce(&s, 3..4, false, t, &Coalesce::MaxOffTarget(1)),
             Some(1..4)
         );
         // Reaching the target merges the run whatever m is.
         let s = shapes(&[100, 50, 50]);
         assert_eq!(
-            coalesce(&s, 2..3, t, &Coalesce::MaxOffTarget(5)),
+            coalesce(&s, 2..3, false, t, &Coalesce::MaxOffTarget(5)),
             Some(1..3)
         );
         // A run far from the written groups is left alone...
         let s = shapes(&[10, 10, 10, 100, 10]);
-        assert_eq!(coalesce(&s, 4..5, t, &Coalesce::MaxOffTarget(1)), None);
+        assert_eq!(
+            coalesce(&s, 4..5, false, t, &Coalesce::MaxOffTarget(1)),
+            None
+        );
         // ...unless the write had no rows.
         assert_eq!(
-            coalesce(&s, 0..0, t, &Coalesce::MaxOffTarget(1)),
+            coalesce(&s, 0..0, false, t, &Coalesce::MaxOffTarget(1)),
             Some(0..3)
         );
     }
@@ -219,13 +257,16 @@ mod tests {
         let t = Sizing::Rows(1_000_000);
         let mut rows = vec![10; AUTO_FANOUT - 1];
         let s = shapes(&rows);
-        assert_eq!(coalesce(&s, 6..7, t, &Coalesce::Auto), None);
+        assert_eq!(coalesce(&s, 6..7, false, t, &Coalesce::Auto), None);
         rows.push(12);
         let s = shapes(&rows);
-        assert_eq!(coalesce(&s, 7..8, t, &Coalesce::Auto), Some(0..AUTO_FANOUT));
+        assert_eq!(
+            coalesce(&s, 7..8, false, t, &Coalesce::Auto),
+            Some(0..AUTO_FANOUT)
+        );
         // Different tiers are not merged.
         let s = shapes(&[1, 10, 100, 1000, 10_000, 100_000, 1, 10]);
-        assert_eq!(coalesce(&s, 7..8, t, &Coalesce::Auto), None);
+        assert_eq!(coalesce(&s, 7..8, false, t, &Coalesce::Auto), None);
     }
 
     #[test]
@@ -237,23 +278,32 @@ mod tests {
         };
         let s = vec![p(5, 0, 0), p(5, 1, 1), p(5, 1, 1), p(5, 2, 2)];
         assert_eq!(
-            coalesce(&s, 2..3, Sizing::Period, &Coalesce::MaxOffTarget(1)),
+            coalesce(&s, 2..3, false, Sizing::Period, &Coalesce::MaxOffTarget(1)),
             Some(1..3)
         );
         assert_eq!(
-            coalesce(&s, 3..4, Sizing::Period, &Coalesce::MaxOffTarget(1)),
+            coalesce(&s, 3..4, false, Sizing::Period, &Coalesce::MaxOffTarget(1)),
             Some(1..3)
         );
         // Auto: a closed period is merged, the open (last) one waits.
         assert_eq!(
-            coalesce(&s, 3..4, Sizing::Period, &Coalesce::Auto),
+            coalesce(&s, 3..4, false, Sizing::Period, &Coalesce::Auto),
             Some(1..3)
         );
         let open = vec![p(5, 0, 0), p(5, 1, 1), p(5, 1, 1)];
-        assert_eq!(coalesce(&open, 2..3, Sizing::Period, &Coalesce::Auto), None);
+        assert_eq!(
+            coalesce(&open, 2..3, false, Sizing::Period, &Coalesce::Auto),
+            None
+        );
         let alone = vec![p(5, 0, 0), p(5, 1, 1)];
         assert_eq!(
-            coalesce(&alone, 1..2, Sizing::Period, &Coalesce::MaxOffTarget(0)),
+            coalesce(
+                &alone,
+                1..2,
+                false,
+                Sizing::Period,
+                &Coalesce::MaxOffTarget(0)
+            ),
             None
         );
     }
@@ -273,6 +323,7 @@ mod tests {
             while let Some(r) = coalesce(
                 &shapes(&groups),
                 touched.clone(),
+                false,
                 Sizing::Rows(target),
                 &Coalesce::Auto,
             ) {
@@ -303,5 +354,49 @@ mod tests {
             _ => {}
         }
         out
+    }
+
+    proptest::proptest! {
+        /// Coalescing the window around the touched groups picks what
+        /// coalescing every group picks.
+        #[test]
+        fn the_window_gives_what_all_groups_give(
+            groups in proptest::collection::vec((1u64..12, 0i64..4, 0i64..2), 0..40),
+            at in 0usize..40,
+            len in 0usize..3,
+            period in proptest::bool::ANY,
+            policy in 0u8..4,
+        ) {
+            // Buckets that never decrease, as in sorted data.
+            let mut bucket = 0;
+            let shapes: Vec<Shape> = groups
+                .iter()
+                .map(|&(rows, step, span)| {
+                    bucket += step;
+                    let first = bucket;
+                    bucket += span;
+                    Shape { rows, first_bucket: first, last_bucket: bucket }
+                })
+                .collect();
+            let n = shapes.len();
+            let start = at.min(n);
+            let touched = start..(start + len).min(n);
+            let sizing = if period { Sizing::Period } else { Sizing::Rows(10) };
+            let policy = match policy {
+                0 => Coalesce::Never,
+                1 => Coalesce::Auto,
+                p => Coalesce::MaxOffTarget(p as usize - 1),
+            };
+            let all = coalesce(&shapes, touched.clone(), false, sizing, &policy);
+            let w = coalesce_window(n, &touched, |i| joinable(&shapes, i, sizing));
+            let local = if touched.is_empty() {
+                touched.clone()
+            } else {
+                touched.start - w.start..touched.end - w.start
+            };
+            let windowed = coalesce(&shapes[w.clone()], local, w.end < n, sizing, &policy)
+                .map(|r| r.start + w.start..r.end + w.start);
+            proptest::prop_assert_eq!(windowed, all);
+        }
     }
 }

@@ -7,7 +7,7 @@ use super::{FieldArray, FieldSpec};
 use crate::error::Result;
 use crate::keys::TopLevel;
 use crate::store::Store;
-use crate::store::discover::Depth;
+use crate::store::discover::{Depth, storage_path};
 
 impl<K: TopLevel + Ord + Clone> Store<K> {
     /// The names of the field arrays of `key`, sorted (empty when none).
@@ -28,7 +28,8 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fields(&self, key: &K) -> Result<Vec<String>> {
-        FieldArray::list(self.dataset_dir(key)?)
+        self.dataset_dir(key)?;
+        FieldArray::list_in(self.storage(), &storage_path(&key.to_path()?))
     }
 
     /// Opens field array `name` of `key`.
@@ -52,8 +53,8 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
         self.walker()
             .walk("", Depth::Exactly(K::DEPTH), &mut |rel| {
                 if let Ok(key) = K::from_path(Path::new(rel))
-                    && let Ok(dir) = self.dataset_dir(&key)
-                    && !FieldArray::list(dir)?.is_empty()
+                    && self.dataset_dir(&key).is_ok()
+                    && !FieldArray::list_in(self.storage(), rel)?.is_empty()
                 {
                     out.push(key);
                 }

@@ -193,6 +193,11 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
         &self.options
     }
 
+    /// The storage of the root.
+    pub(crate) fn storage(&self) -> &dyn Storage {
+        self.storage.as_ref()
+    }
+
     /// The walker of the store's directories.
     pub(crate) fn walker(&self) -> Walker<'_> {
         Walker::new(self.storage.as_ref())

@@ -112,15 +112,7 @@ impl FieldArray {
         let mut ranges = Vec::with_capacity(1 + self.frame_shape.len());
         ranges.push(n..n + k);
         ranges.extend(self.frame_shape.iter().map(|&d| 0..d));
-        let chunk = data
-            .chunk_shape(&vec![0; data.dimensionality()])
-            .map_err(|e| err.of(e))?;
-        let one_chunk_per_frame = chunk[0].get() == 1
-            && chunk[1..]
-                .iter()
-                .map(|c| c.get())
-                .eq(self.frame_shape.iter().copied());
-        if one_chunk_per_frame {
+        if self.one_chunk_per_frame(data)? {
             // The default layout: each frame is one whole new chunk, encoded
             // and written in parallel, without the read-modify-write path.
             // The chunks lie past the published length, where no reader
@@ -261,9 +253,24 @@ impl FieldArray {
 }
 
 impl FieldArray {
+    /// Whether each frame of `data` is one whole chunk (the default
+    /// layout): appends write such chunks directly, and a truncation
+    /// deletes them whole, so no atomic write ever replaces one.
+    fn one_chunk_per_frame(&self, data: &Array<ZarrStore>) -> Result<bool> {
+        let chunk = data
+            .chunk_shape(&vec![0; data.dimensionality()])
+            .map_err(|e| zarr_err(&self.root).of(e))?;
+        Ok(chunk[0].get() == 1
+            && chunk[1..]
+                .iter()
+                .map(|c| c.get())
+                .eq(self.frame_shape.iter().copied()))
+    }
+
     /// The directories (relative to the `.zarr`) where an append of `k`
-    /// frames writes: those of the metadata documents and of every time
-    /// and data chunk of frames `n..n + k`.
+    /// frames may replace keys atomically: those of the metadata
+    /// documents, of the time chunks and, unless each frame is one chunk,
+    /// of every data chunk of frames `n..n + k`.
     fn dirs_an_append_writes(
         &self,
         data: &Array<ZarrStore>,
@@ -278,6 +285,9 @@ impl FieldArray {
         let time_chunk = time.chunk_shape(&[0]).map_err(|e| err.of(e))?[0].get();
         for t in n / time_chunk..=last / time_chunk {
             dirs.insert(parent(time.chunk_key(&[t]).as_str()));
+        }
+        if self.one_chunk_per_frame(data)? {
+            return Ok(dirs);
         }
         let chunk = data
             .chunk_shape(&vec![0; data.dimensionality()])

@@ -9,6 +9,7 @@
 //! [`Storage::put`]s keys that no reader looks at yet.
 
 use std::io;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -152,24 +153,53 @@ impl ReadableStorageTraits for ZarrStore {
         key: &StoreKey,
         byte_ranges: ByteRangeIterator<'a>,
     ) -> Result<MaybeBytesIterator<'a>, StorageError> {
-        let path = self.path(key.as_str());
-        let Some(size) = self.size_key(key)? else {
-            return Ok(None);
-        };
-        let parts: Vec<Result<Bytes, StorageError>> = byte_ranges
-            .map(|range| {
-                let valid = match range {
-                    ByteRange::FromStart(start, len) => start + len.unwrap_or(0) <= size,
-                    ByteRange::Suffix(len) => len <= size,
-                };
-                if !valid {
-                    return Err(InvalidByteRangeError::new(range, size).into());
-                }
-                self.storage
-                    .read_range(&path, range.to_range(size))
-                    .map_err(|e| self.io_error(&path, e))
+        let ranges: Vec<ByteRange> = byte_ranges.collect();
+        let bounded: Option<Vec<Range<u64>>> = ranges
+            .iter()
+            .map(|range| match *range {
+                ByteRange::FromStart(start, Some(len)) => Some(start..start + len),
+                _ => None,
             })
             .collect();
+        let parts: Vec<Result<Bytes, StorageError>> = match bounded {
+            Some(bounded) => {
+                let path = self.path(key.as_str());
+                let mut parts = Vec::with_capacity(bounded.len());
+                for range in bounded {
+                    match self.storage.read_range(&path, range) {
+                        Ok(bytes) => parts.push(Ok(bytes)),
+                        Err(e) if e.kind() == io::ErrorKind::NotFound && parts.is_empty() => {
+                            return Ok(None);
+                        }
+                        Err(e) => parts.push(Err(self.io_error(&path, e))),
+                    }
+                }
+                parts
+            }
+            None => {
+                // Ranges from the end need the size: the object is read
+                // once, so that the size and every range come from the
+                // same version of a key that may be replaced meanwhile.
+                let Some(bytes) = self.read(key)? else {
+                    return Ok(None);
+                };
+                let size = bytes.len() as u64;
+                ranges
+                    .into_iter()
+                    .map(|range| {
+                        let valid = match range {
+                            ByteRange::FromStart(start, len) => start + len.unwrap_or(0) <= size,
+                            ByteRange::Suffix(len) => len <= size,
+                        };
+                        if !valid {
+                            return Err(InvalidByteRangeError::new(range, size).into());
+                        }
+                        let Range { start, end } = range.to_range(size);
+                        Ok(bytes.slice(start as usize..end as usize))
+                    })
+                    .collect()
+            }
+        };
         Ok(Some(Box::new(parts.into_iter())))
     }
 
@@ -301,11 +331,15 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(parts, [&b"bc"[..], &b"ef"[..]]);
-        assert!(
-            store
-                .get_partial(&key("data/c/0/0"), ByteRange::FromStart(4, Some(3)))
-                .is_err()
-        );
+        for past_the_end in [ByteRange::FromStart(4, Some(3)), ByteRange::Suffix(7)] {
+            assert!(store.get_partial(&key("data/c/0/0"), past_the_end).is_err());
+        }
+        let tail = store
+            .get_partial(&key("data/c/0/0"), ByteRange::FromStart(4, None))
+            .unwrap();
+        assert_eq!(tail.unwrap(), &b"ef"[..]);
+        let missing = store.get_partial(&key("nope"), ByteRange::FromStart(0, Some(1)));
+        assert!(missing.unwrap().is_none());
         store
             .set_partial(&key("data/c/0/0"), 4, Bytes::from_static(b"XYZ"))
             .unwrap();

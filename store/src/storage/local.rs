@@ -77,30 +77,48 @@ impl LocalStorage {
         Ok(())
     }
 
-    /// Creates `dir` and its missing ancestors; with `Durability::Sync`
-    /// each new directory's entry is flushed in its parent, so a commit's
-    /// first files cannot vanish with their directory after a power loss.
-    fn create_dirs(&self, dir: &Path) -> io::Result<()> {
+    /// Creates `dir` and its missing ancestors, and adds to `changed` the
+    /// directories that gained an entry (the parent of each one created):
+    /// with `Durability::Sync` the caller flushes them before it returns,
+    /// so a commit's first files cannot vanish with their directory after
+    /// a power loss.
+    fn create_dirs(&self, dir: &Path, changed: &mut Vec<PathBuf>) -> io::Result<()> {
         // `""` is the current directory of a relative path.
         if dir.as_os_str().is_empty() || dir.is_dir() {
             return Ok(());
         }
         if let Some(parent) = dir.parent() {
-            self.create_dirs(parent)?;
+            self.create_dirs(parent, changed)?;
         }
         match fs::create_dir(dir) {
-            Ok(()) => match dir.parent() {
-                Some(p) if !p.as_os_str().is_empty() => self.sync_dir(p),
-                _ => self.sync_dir(Path::new(".")),
-            },
+            Ok(()) => {
+                changed.push(match dir.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                    _ => PathBuf::from("."),
+                });
+                Ok(())
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
             Err(e) => Err(e),
         }
     }
 
+    /// [`Self::create_dirs`], flushing the directories that changed.
+    fn create_synced_dirs(&self, dir: &Path) -> io::Result<()> {
+        let mut changed = Vec::new();
+        self.create_dirs(dir, &mut changed)?;
+        changed.iter().try_for_each(|d| self.sync_dir(d))
+    }
+
+    /// Writes the file `path` whole (a new one with `create_new`) and, with
+    /// `Durability::Sync`, flushes it and the directories created for it.
+    /// The directories are flushed after the file: a journaling file
+    /// system commits them all with the file's flush, and the later
+    /// directory flushes find nothing left to do.
     fn write_new(&self, path: &Path, data: &[u8], create_new: bool) -> io::Result<()> {
         let parent = path.parent().expect("storage paths have a parent");
-        self.create_dirs(parent)?;
+        let mut changed = Vec::new();
+        self.create_dirs(parent, &mut changed)?;
         let mut file = OpenOptions::new()
             .write(true)
             .create(true)
@@ -111,7 +129,7 @@ impl LocalStorage {
         if self.durability == Durability::Sync {
             file.sync_all()?;
         }
-        Ok(())
+        changed.iter().try_for_each(|d| self.sync_dir(d))
     }
 
     /// Writes `data` whole under a new temporary name beside `target`
@@ -297,7 +315,7 @@ impl Storage for LocalStorage {
 
     fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>> {
         let path = self.full(path);
-        self.create_dirs(path.parent().expect("a parent"))?;
+        self.create_synced_dirs(path.parent().expect("a parent"))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)

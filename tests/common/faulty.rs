@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ordo::storage::{LockGuard, Storage};
+use ordo::storage::{LockGuard, PathKind, Storage};
 
 /// The mutating calls a fault can hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Put,
+    PutAtomic,
     PutIfAbsent,
     Delete,
 }
@@ -22,8 +23,9 @@ pub enum Op {
 pub enum Outcome {
     Proceed,
     Fail(io::Error),
-    /// Writes the first `n` bytes (for `PutIfAbsent`, to a temporary file
-    /// beside the target, as the local storage does), then fails.
+    /// Writes the first `n` bytes (for `PutIfAbsent` and `PutAtomic`, to a
+    /// temporary file beside the target, as the local storage does), then
+    /// fails.
     Partial(usize, io::Error),
 }
 
@@ -63,6 +65,16 @@ impl<S: Storage, F: Fault> Storage for Faulty<S, F> {
             }
         }
     }
+    fn put_atomic(&self, path: &str, data: &[u8]) -> io::Result<()> {
+        match self.fault.on(Op::PutAtomic, path, data.len()) {
+            Outcome::Proceed => self.inner.put_atomic(path, data),
+            Outcome::Fail(e) => Err(e),
+            Outcome::Partial(n, e) => {
+                self.inner.put(&format!("{path}.partial.tmp"), &data[..n])?;
+                Err(e)
+            }
+        }
+    }
     fn delete(&self, path: &str) -> io::Result<()> {
         match self.fault.on(Op::Delete, path, 0) {
             Outcome::Proceed | Outcome::Partial(..) => self.inner.delete(path),
@@ -86,6 +98,12 @@ impl<S: Storage, F: Fault> Storage for Faulty<S, F> {
     }
     fn list(&self, dir: &str) -> io::Result<Vec<String>> {
         self.inner.list(dir)
+    }
+    fn list_dirs(&self, dir: &str) -> io::Result<Vec<String>> {
+        self.inner.list_dirs(dir)
+    }
+    fn kind(&self, path: &str) -> io::Result<PathKind> {
+        self.inner.kind(path)
     }
     fn remove_dir_if_empty(&self, dir: &str) -> io::Result<()> {
         self.inner.remove_dir_if_empty(dir)

@@ -340,3 +340,90 @@ fn a_full_disk_fails_the_write_and_keeps_the_previous_version() {
         .collect();
     assert_eq!(on_disk, live);
 }
+
+/// Lets `budget` mutating calls through, then fails every call, like a
+/// process that died there; the call that dies writes half its bytes.
+#[derive(Debug)]
+struct DiesAt {
+    budget: usize,
+    used: AtomicU64,
+}
+
+impl Fault for DiesAt {
+    fn on(&self, _op: Op, _path: &str, len: usize) -> Outcome {
+        let step = self.used.fetch_add(1, Ordering::SeqCst) as usize;
+        let died = || io::Error::other("injected crash");
+        match step.cmp(&self.budget) {
+            std::cmp::Ordering::Less => Outcome::Proceed,
+            std::cmp::Ordering::Equal => Outcome::Partial(len / 2, died()),
+            std::cmp::Ordering::Greater => Outcome::Fail(died()),
+        }
+    }
+}
+
+#[test]
+fn a_field_write_that_dies_at_any_storage_step_leaves_the_previous_or_the_new_length() {
+    use ordo::fields::{ElementType, FieldArray, FieldSpec};
+    use ordo::ndarray::{Array, ArrayD, Axis, IxDyn};
+    use ordo::storage::Durability;
+
+    let frames = |k: usize, base: f32| -> ArrayD<f32> {
+        Array::from_shape_fn(IxDyn(&[k, 2, 2]), |i| {
+            base + (i[0] * 4 + i[1] * 2 + i[2]) as f32
+        })
+    };
+    let one_chunk_per_frame = FieldSpec::new(ElementType::F32, [2, 2]);
+    let straddling = one_chunk_per_frame
+        .clone()
+        .chunk_shape([1, 2])
+        .time_chunk(2);
+    for spec in [one_chunk_per_frame, straddling] {
+        let mut budget = 0;
+        loop {
+            let dir = tempfile::tempdir().unwrap();
+            let field = FieldArray::create(dir.path(), "f", &spec).unwrap();
+            field.append(&[1, 2], frames(2, 0.0).view()).unwrap();
+            let dying = Arc::new(Faulty {
+                inner: LocalStorage::new(dir.path()).with_durability(Durability::Process),
+                fault: DiesAt {
+                    budget,
+                    used: AtomicU64::new(0),
+                },
+            });
+            let options = ordo::OpenOptions::new().storage(dying);
+            let result = FieldArray::open_with("", "f", &options)
+                .and_then(|f| f.append(&[3, 4, 5], frames(3, 100.0).view()));
+            // Readers see the previous length or the new one, with exactly
+            // its frames.
+            let reader = FieldArray::open(dir.path(), "f").unwrap();
+            let expected: Vec<(i64, f32)> = match result {
+                Ok(()) => vec![(1, 0.0), (2, 4.0), (3, 100.0), (4, 104.0), (5, 108.0)],
+                Err(_) => vec![(1, 0.0), (2, 4.0)],
+            };
+            assert_eq!(
+                reader.times().unwrap(),
+                expected.iter().map(|e| e.0).collect::<Vec<_>>(),
+                "budget {budget}"
+            );
+            let read = reader.frames::<f32>(0..expected.len() as u64).unwrap();
+            for (i, frame) in read.axis_iter(Axis(0)).enumerate() {
+                assert_eq!(frame[[0, 0]], expected[i].1, "budget {budget}, frame {i}");
+                assert_eq!(
+                    frame[[1, 1]],
+                    expected[i].1 + 3.0,
+                    "budget {budget}, frame {i}"
+                );
+            }
+            // The next writer repairs what the dead one left and appends.
+            reader.append(&[9], frames(1, 900.0).view()).unwrap();
+            assert_eq!(reader.len().unwrap(), expected.len() as u64 + 1);
+            let last = reader.frame::<f32>(expected.len() as u64).unwrap();
+            assert_eq!(last[[1, 0]], 902.0, "budget {budget}");
+            if result.is_ok() {
+                break;
+            }
+            budget += 1;
+        }
+        assert!(budget >= 4, "the append took {budget} storage steps");
+    }
+}

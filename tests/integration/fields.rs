@@ -241,6 +241,20 @@ fn replace_from_replaces_the_tail_window() {
     ));
 }
 
+/// The temporary name an interrupted atomic write of `key` (relative to
+/// the field's `.zarr`) leaves on local storage: `.{name}.{16 hex}.tmp`
+/// beside it.
+fn leftover(field: &FieldArray, key: &str) -> std::path::PathBuf {
+    let path = field.path().join(key);
+    let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+    path.with_file_name(format!(".{name}.0123456789abcdef.tmp"))
+}
+
+fn write_leftover(path: &std::path::Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, b"partial").unwrap();
+}
+
 #[test]
 fn leftovers_of_a_crashed_writer_are_cleaned_under_the_lock() {
     let dir = tempfile::tempdir().unwrap();
@@ -250,17 +264,17 @@ fn leftovers_of_a_crashed_writer_are_cleaned_under_the_lock() {
         .unwrap();
     // A crash after the data shape was published, before the time shape:
     // simulated by rolling the time metadata back to 2 frames, plus a
-    // temporary key left by an interrupted atomic write.
+    // temporary file left by an interrupted atomic write.
     let time_meta = field.path().join("time/zarr.json");
     let mut meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&time_meta).unwrap()).unwrap();
     meta["shape"] = serde_json::json!([2]);
     std::fs::write(&time_meta, serde_json::to_vec(&meta).unwrap()).unwrap();
-    let tmp = field.path().join("data/zarr.json.tmp");
-    std::fs::write(&tmp, b"partial").unwrap();
+    let tmp = leftover(&field, "data/zarr.json");
+    write_leftover(&tmp);
     // An interrupted write of the chunk the next append writes.
-    let chunk_tmp = field.path().join("data/c/2/0/0.tmp");
-    std::fs::write(&chunk_tmp, b"partial").unwrap();
+    let chunk_tmp = leftover(&field, "data/c/2/0/0");
+    write_leftover(&chunk_tmp);
     // Readers see the published length: 2 frames.
     assert_eq!(field.len().unwrap(), 2);
     assert!(matches!(
@@ -271,11 +285,14 @@ fn leftovers_of_a_crashed_writer_are_cleaned_under_the_lock() {
     field.append(&[7], frames(1, 4, 6, 700.0).view()).unwrap();
     assert!(!tmp.exists() && !chunk_tmp.exists());
     assert_eq!(field.times().unwrap(), vec![1, 2, 7]);
-    // Stale temporary keys elsewhere go at the next truncation.
-    let stale = field.path().join("data/c/0/1/1.tmp");
-    std::fs::write(&stale, b"partial").unwrap();
+    // Stale temporary files elsewhere go at the next truncation; files
+    // with other names stay.
+    let stale = leftover(&field, "data/c/0/1/1");
+    write_leftover(&stale);
+    let foreign = field.path().join("data/c/0/1/notes.tmp");
+    write_leftover(&foreign);
     field.truncate(3).unwrap();
-    assert!(!stale.exists());
+    assert!(!stale.exists() && foreign.exists());
     assert_eq!(field.frame::<f32>(2).unwrap()[[0, 0]], 700.0);
 }
 
@@ -287,16 +304,18 @@ fn leftovers_in_every_chunk_an_append_spans_are_cleaned() {
         .time_chunk(2);
     let field = FieldArray::create(dir.path(), "f", &spec).unwrap();
     field.append(&[1], frames(1, 4, 6, 0.0).view()).unwrap();
-    // A crashed append of frames 1..4 got as far as temporary keys in both
-    // time chunks it spans (the one it shares with frame 0, and the next).
-    let stale: Vec<_> = ["data/c/0/1/1.tmp", "data/c/1/1/1.tmp"]
-        .iter()
-        .map(|k| field.path().join(k))
-        .collect();
-    for p in &stale {
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, b"partial").unwrap();
-    }
+    // A crashed append of frames 1..4 got as far as temporary files in
+    // both time chunks it spans (the one it shares with frame 0, and the
+    // next).
+    let stale = [
+        leftover(&field, "data/c/0/1/1"),
+        leftover(&field, "data/c/1/1/1"),
+        leftover(&field, "time/c/0"),
+    ];
+    stale.iter().for_each(|p| write_leftover(p));
+    // Leftovers under the names of zarrs' atomic writes, which earlier
+    // versions used, block nothing either.
+    write_leftover(&field.path().join("data/c/1/1/1.tmp"));
     field
         .append(&[2, 3, 4], frames(3, 4, 6, 10.0).view())
         .unwrap();
@@ -308,20 +327,24 @@ fn leftovers_in_every_chunk_an_append_spans_are_cleaned() {
 #[test]
 fn an_interrupted_creation_can_be_retried() {
     let dir = tempfile::tempdir().unwrap();
-    FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
+    let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
     let root = FieldArray::zarr_path(dir.path(), "f");
     // Killed while storing the array metadata: no group document yet, a
-    // temporary key and a published array document left behind.
+    // temporary file and a published array document left behind.
     std::fs::remove_file(root.join("zarr.json")).unwrap();
+    let tmp = [
+        leftover(&field, "data/zarr.json"),
+        leftover(&field, "time/zarr.json"),
+    ];
+    tmp.iter().for_each(|p| write_leftover(p));
     std::fs::write(root.join("data/zarr.json.tmp"), b"partial").unwrap();
-    std::fs::write(root.join("time/zarr.json.tmp"), b"partial").unwrap();
     assert!(matches!(
         FieldArray::open(dir.path(), "f"),
         Err(Error::FieldNotFound { .. })
     ));
     let field = FieldArray::create(dir.path(), "f", &image_spec()).unwrap();
     field.append(&[1], frames(1, 4, 6, 0.0).view()).unwrap();
-    assert!(!root.join("data/zarr.json.tmp").exists());
+    assert!(tmp.iter().all(|p| !p.exists()));
     assert_eq!(FieldArray::open(dir.path(), "f").unwrap().len().unwrap(), 1);
 }
 

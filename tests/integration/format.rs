@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use ordo::storage::{LockGuard, MemoryStorage, Storage};
+use ordo::storage::{LockGuard, MemoryStorage, PathKind, Storage};
 use ordo::{Coalesce, OpenOptions, OrderedParquetDataset, Retention, RowGroupTarget, WriteOptions};
 
 use crate::common::int_batch;
@@ -149,6 +149,10 @@ impl Storage for Counting {
         self.puts.fetch_add(1, Ordering::SeqCst);
         self.inner.put(path, data)
     }
+    fn put_atomic(&self, path: &str, data: &[u8]) -> io::Result<()> {
+        self.puts.fetch_add(1, Ordering::SeqCst);
+        self.inner.put_atomic(path, data)
+    }
     fn read(&self, path: &str) -> io::Result<Bytes> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.read(path)
@@ -164,6 +168,14 @@ impl Storage for Counting {
     fn list(&self, dir: &str) -> io::Result<Vec<String>> {
         self.lists.fetch_add(1, Ordering::SeqCst);
         self.inner.list(dir)
+    }
+    fn list_dirs(&self, dir: &str) -> io::Result<Vec<String>> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
+        self.inner.list_dirs(dir)
+    }
+    fn kind(&self, path: &str) -> io::Result<PathKind> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.kind(path)
     }
     fn delete(&self, path: &str) -> io::Result<()> {
         self.inner.delete(path)

@@ -105,26 +105,62 @@ fn a_store_hands_its_options_to_its_datasets_and_fields() {
 }
 
 #[test]
-fn stores_and_fields_refuse_another_storage() {
+fn stores_refuse_another_storage_and_fields_live_in_any() {
     let dir = tempfile::tempdir().unwrap();
-    let memory = OpenOptions::new().storage(Arc::new(MemoryStorage::new()));
-    let refused = |e: &Error| {
+    let memory = MemoryStorage::new();
+    let in_memory = OpenOptions::new().storage(Arc::new(memory.clone()));
+    let err = Store::<Run>::open_with(dir.path(), &in_memory).unwrap_err();
+    assert!(
         matches!(
-            e,
+            err,
             Error::InvalidOption {
                 option: "storage",
                 ..
             }
-        )
-    };
-    let err = Store::<Run>::open_with(dir.path(), &memory).unwrap_err();
-    assert!(refused(&err), "{err}");
+        ),
+        "{err}"
+    );
+    // A field in memory: the same code as on disk, nothing on disk.
     let spec = FieldSpec::new(ElementType::U8, [2]);
-    let err = FieldArray::create_with(dir.path(), "img", &spec, &memory).unwrap_err();
-    assert!(refused(&err), "{err}");
-    FieldArray::create(dir.path(), "img", &spec).unwrap();
-    let err = FieldArray::open_with(dir.path(), "img", &memory).unwrap_err();
-    assert!(refused(&err), "{err}");
+    let field = FieldArray::create_with("runs/7", "img", &spec, &in_memory).unwrap();
+    let frames = Array::from_shape_fn(IxDyn(&[3, 2]), |i| (i[0] * 10 + i[1]) as u8);
+    field.append(&[1, 2, 3], frames.view()).unwrap();
+    field.truncate(2).unwrap();
+    let more = Array::from_shape_fn(IxDyn(&[1, 2]), |i| 90 + i[1] as u8);
+    field.replace_from(2, &[5], more.view()).unwrap();
+    let reopened = FieldArray::open_with("runs/7", "img", &in_memory).unwrap();
+    assert_eq!(reopened.times().unwrap(), vec![1, 5]);
+    assert_eq!(
+        reopened.frame::<u8>(1).unwrap().as_slice(),
+        Some(&[90, 91][..])
+    );
+    assert!(matches!(
+        FieldArray::create_with("runs/7", "img", &spec, &in_memory),
+        Err(Error::FieldExists { .. })
+    ));
+    assert!(matches!(
+        FieldArray::open_with("runs/8", "img", &in_memory),
+        Err(Error::FieldNotFound { .. })
+    ));
+    assert!(
+        memory
+            .paths()
+            .iter()
+            .all(|p| p.starts_with("runs/7/_fields/img.")),
+        "{:?}",
+        memory.paths()
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Its lock is the storage's: a second writer waits, then times out.
+    let guard = ordo::storage::Storage::lock(&memory, "runs/7/_fields/img.lock", SHORT)
+        .unwrap()
+        .unwrap();
+    let impatient_memory = impatient().storage(Arc::new(memory.clone()));
+    let held = FieldArray::open_with("runs/7", "img", &impatient_memory).unwrap();
+    let t = Instant::now();
+    assert_timed_out(held.truncate(0), t);
+    drop(guard);
+    held.truncate(0).unwrap();
 }
 
 #[test]

@@ -362,3 +362,18 @@ fn a_root_that_is_a_file_is_an_error() {
     let linked = Store::<Flat>::open(dir.path().join("link")).unwrap();
     assert_eq!(linked.keys(), vec![flat("a")]);
 }
+
+#[test]
+fn dataset_dirs_never_follow_links_below_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    fake_dataset(&outside.path().join("ds"), "00000000000000000001.json");
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
+    assert!(ordo::dataset_dirs(dir.path()).unwrap().is_empty());
+    // The root itself may be a link.
+    let root_link = dir.path().join("link");
+    assert_eq!(
+        ordo::dataset_dirs(&root_link).unwrap(),
+        vec![std::path::PathBuf::from("ds")]
+    );
+}

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use super::OrderedParquetDataset;
 use crate::error::Result;
-use crate::format::manifest::{self, CHECKPOINT_DIR, MANIFEST_DIR};
+use crate::format::manifest::{self, CHECKPOINT_DIR, MANIFEST_DIR, ORDO_DIR};
 use crate::format::record::LogEntry;
 use crate::options::Retention;
 
@@ -211,8 +211,8 @@ impl OrderedParquetDataset {
     /// than `latest` (a crashed writer's), when `t <= base` and the base's
     /// state does not list it, or when the entry of `t` does not add it (a
     /// crashed writer whose version number was later reused). Plus the
-    /// temporary files interrupted publications left, which the storage
-    /// knows by name.
+    /// temporary files interrupted publications (of records, checkpoints
+    /// and the hint) left, which the storage knows by name.
     fn sweep(&self, base: u64, latest: u64, report: &mut GcReport) -> Result<()> {
         let mut base_files: Option<HashSet<String>> = None;
         let mut added: std::collections::HashMap<u64, HashSet<String>> = Default::default();
@@ -245,7 +245,7 @@ impl OrderedParquetDataset {
                 report.files_deleted.push(name);
             }
         }
-        for dir in [MANIFEST_DIR, CHECKPOINT_DIR] {
+        for dir in [ORDO_DIR, MANIFEST_DIR, CHECKPOINT_DIR] {
             let cleaned = self
                 .storage
                 .clean_up(&self.file_path(dir))

@@ -317,7 +317,7 @@ impl OrderedParquetDataset {
         }
         let hint = serde_json::json!({ "version": s.version });
         self.storage
-            .put(
+            .put_atomic(
                 &self.file_path(LAST_CHECKPOINT_FILE),
                 hint.to_string().as_bytes(),
             )

@@ -557,7 +557,7 @@ mod tests {
         let stats = ds.stored_stats();
         // Groups a tail of 15 rows does not need can be gone.
         for rg in &stats[..8] {
-            std::fs::remove_file(dir.path().join(&rg.file)).unwrap();
+            ds.storage.delete(&ds.file_path(&rg.file)).unwrap();
         }
         assert_eq!(
             ds.tail(15, &ReadOptions::new()).unwrap(),

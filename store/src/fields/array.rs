@@ -7,174 +7,21 @@ use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::TimeUnit;
 use ndarray::ArrayD;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use zarrs::array::{Array, ArrayBuilder, ArraySubset, codec};
-use zarrs::filesystem::FilesystemStore;
 use zarrs::group::{Group, GroupBuilder};
-use zarrs::storage::storage_adapter::atomic_write::AtomicWriteStorageAdapter;
 
 use super::FIELDS_DIR;
 use super::element::{ElementType, FieldElement};
-use super::zarr::{TIME_CHUNK, TIME_FILL, ZarrStore, lock, truncations, zarr_err};
+use super::spec::{FieldCodec, FieldSpec, fill_value, unit_name};
+use super::zarr::{TIME_CHUNK, TIME_FILL, lock, truncations, zarr_err};
+use super::zarr_store::ZarrStore;
 use crate::error::{Error, Result};
 use crate::options::open::OpenOptions;
+use crate::storage::{LocalStorage, PathKind, Storage, join};
 
 /// How many times a read is retried while truncations keep overlapping it.
 const READ_ATTEMPTS: usize = 16;
-
-/// Compression of a field's chunks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldCodec {
-    /// No compression.
-    None,
-    /// zstd at this level.
-    Zstd(i32),
-    /// gzip at this level (0-9).
-    Gzip(u32),
-}
-
-/// How to create a field array.
-///
-/// ```
-/// use ordo_store::fields::{ElementType, FieldCodec, FieldSpec};
-/// let spec = FieldSpec::new(ElementType::F32, [512, 512])
-///     .chunk_shape([256, 256])
-///     .codec(FieldCodec::Zstd(3))
-///     .attribute("units", "counts")
-///     .attribute("long_name", "detector image")
-///     .group_attribute("title", "Beamline 7 run 42");
-/// assert_eq!(spec.frame_shape(), &[512, 512]);
-/// ```
-#[derive(Debug, Clone)]
-pub struct FieldSpec {
-    pub(crate) element: ElementType,
-    pub(crate) frame_shape: Vec<u64>,
-    pub(crate) chunk_shape: Option<Vec<u64>>,
-    pub(crate) time_chunk: u64,
-    pub(crate) codec: FieldCodec,
-    pub(crate) fill_value: f64,
-    pub(crate) time_unit: TimeUnit,
-    pub(crate) timezone: Option<String>,
-    pub(crate) dimension_names: Option<Vec<String>>,
-    pub(crate) attributes: Map<String, Value>,
-    pub(crate) group_attributes: Map<String, Value>,
-}
-
-impl FieldSpec {
-    /// Frames of `frame_shape` elements of type `element`; defaults: one
-    /// chunk per frame (time-chunk 1, so appending a frame writes only new
-    /// chunks), zstd(1), fill value 0, times in nanoseconds without zone.
-    pub fn new(element: ElementType, frame_shape: impl Into<Vec<u64>>) -> Self {
-        Self {
-            element,
-            frame_shape: frame_shape.into(),
-            chunk_shape: None,
-            time_chunk: 1,
-            codec: FieldCodec::Zstd(1),
-            fill_value: 0.0,
-            time_unit: TimeUnit::Nanosecond,
-            timezone: None,
-            dimension_names: None,
-            attributes: Map::new(),
-            group_attributes: Map::new(),
-        }
-    }
-
-    /// The chunk shape of the frame dimensions (the whole frame by default).
-    pub fn chunk_shape(mut self, shape: impl Into<Vec<u64>>) -> Self {
-        self.chunk_shape = Some(shape.into());
-        self
-    }
-
-    /// Frames per chunk along time (1 by default: a longer time-chunk makes
-    /// each single-frame append re-encode the chunk).
-    pub fn time_chunk(mut self, frames: u64) -> Self {
-        self.time_chunk = frames;
-        self
-    }
-
-    /// The chunk compression.
-    pub fn codec(mut self, codec: FieldCodec) -> Self {
-        self.codec = codec;
-        self
-    }
-
-    /// The fill value (for unwritten regions; converted to the element type).
-    pub fn fill_value(mut self, v: f64) -> Self {
-        self.fill_value = v;
-        self
-    }
-
-    /// The unit and zone of times, as the dataset's ordered column has them.
-    pub fn time_unit(mut self, unit: TimeUnit, timezone: Option<&str>) -> Self {
-        self.time_unit = unit;
-        self.timezone = timezone.map(String::from);
-        self
-    }
-
-    /// Names of the frame dimensions (`y`, `x` for 2-D frames by default,
-    /// `dim_1`, ... otherwise); the first dimension is always `time`.
-    pub fn dimension_names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.dimension_names = Some(names.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// An attribute of the data array (CF: `units`, `long_name`,
-    /// `standard_name`).
-    pub fn attribute(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.attributes.insert(key.into(), value.into());
-        self
-    }
-
-    /// An attribute of the group (ACDD: `title`, `summary`, `institution`...).
-    pub fn group_attribute(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.group_attributes.insert(key.into(), value.into());
-        self
-    }
-
-    /// The frame shape.
-    pub fn frame_shape(&self) -> &[u64] {
-        &self.frame_shape
-    }
-
-    fn check(&self) -> Result<()> {
-        let bad = |reason: String| Error::InvalidOption {
-            option: "field spec",
-            reason,
-        };
-        let chunk = self.chunk_shape.as_ref().unwrap_or(&self.frame_shape);
-        if self.frame_shape.contains(&0) || chunk.contains(&0) {
-            return Err(bad(format!(
-                "frame shape {:?} and chunk shape {chunk:?} must not have zero dimensions",
-                self.frame_shape
-            )));
-        }
-        if chunk.len() != self.frame_shape.len() {
-            return Err(bad(format!(
-                "chunk shape {chunk:?} has not the rank of frame shape {:?}",
-                self.frame_shape
-            )));
-        }
-        if self.time_chunk == 0 {
-            return Err(bad("time_chunk must be at least 1".into()));
-        }
-        if let Some(names) = &self.dimension_names
-            && names.len() != self.frame_shape.len()
-        {
-            return Err(bad(format!(
-                "{} dimension names for a {}-D frame",
-                names.len(),
-                self.frame_shape.len()
-            )));
-        }
-        if let FieldCodec::Gzip(level) = self.codec
-            && level > 9
-        {
-            return Err(bad(format!("gzip level {level} is not in 0..=9")));
-        }
-        Ok(())
-    }
-}
 
 /// One field array of a dataset directory: frames over time.
 ///
@@ -221,24 +68,28 @@ fn check_name(name: &str) -> Result<()> {
     }
 }
 
-/// Field arrays live on the local file system.
-fn check_local(options: &OpenOptions) -> Result<()> {
-    match options.storage {
-        Some(_) => Err(Error::InvalidOption {
-            option: "storage",
-            reason: "field arrays live in a local directory".into(),
-        }),
-        None => Ok(()),
+/// The `.zarr` directory of field `name` of `dataset_dir` under `options`:
+/// its storage and prefix in it.
+fn locate(dataset_dir: &Path, name: &str, options: &OpenOptions) -> ZarrStore {
+    let (storage, dataset) = options.locate(dataset_dir);
+    let prefix = join(&dataset, &format!("{FIELDS_DIR}/{name}.zarr"));
+    ZarrStore::new(storage, prefix)
+}
+
+/// Makes [`Error::Io`]s naming `path` of `storage`.
+fn io_error(storage: &dyn Storage, path: &str) -> impl Fn(std::io::Error) -> Error + use<> {
+    let path = storage.display_path(path);
+    move |source| Error::Io {
+        path: path.clone(),
+        source,
     }
 }
 
-fn unit_name(unit: TimeUnit) -> &'static str {
-    match unit {
-        TimeUnit::Second => "seconds",
-        TimeUnit::Millisecond => "milliseconds",
-        TimeUnit::Microsecond => "microseconds",
-        TimeUnit::Nanosecond => "nanoseconds",
-    }
+/// What the group document `zarr.json` of the field in `store` is.
+fn group_document(store: &ZarrStore) -> Result<PathKind> {
+    let path = store.path("zarr.json");
+    let storage = store.storage();
+    storage.kind(&path).map_err(io_error(storage, &path))
 }
 
 impl FieldArray {
@@ -254,18 +105,26 @@ impl FieldArray {
     }
 
     /// Creates field `name` in `dataset_dir` with `options` (its lock
-    /// timeout; field arrays are local, see [`OpenOptions::storage`]).
+    /// timeout, durability and storage: with a
+    /// [`storage`](OpenOptions::storage), `dataset_dir` is a prefix inside
+    /// it, as for datasets).
     ///
     /// ```
+    /// use std::sync::Arc;
     /// use std::time::Duration;
     /// use ordo_store::OpenOptions;
     /// use ordo_store::fields::{ElementType, FieldArray, FieldSpec};
+    /// use ordo_store::storage::MemoryStorage;
     /// let dir = tempfile::tempdir()?;
     /// let opts = OpenOptions::new().lock_timeout(Duration::from_secs(2));
     /// let spec = FieldSpec::new(ElementType::F32, [8]);
     /// FieldArray::create_with(dir.path(), "trace", &spec, &opts)?;
     /// let field = FieldArray::open_with(dir.path(), "trace", &opts)?;
     /// assert_eq!(field.frame_shape(), &[8]);
+    ///
+    /// let in_memory = OpenOptions::new().storage(Arc::new(MemoryStorage::new()));
+    /// let field = FieldArray::create_with("runs/7", "trace", &spec, &in_memory)?;
+    /// assert_eq!(field.path().to_str(), Some("memory://runs/7/_fields/trace.zarr"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create_with(
@@ -276,24 +135,19 @@ impl FieldArray {
     ) -> Result<Self> {
         check_name(name)?;
         spec.check()?;
-        check_local(options)?;
-        let dataset_dir = dataset_dir.as_ref();
-        let _guard = lock(dataset_dir, name, options.lock_timeout)?;
-        let root = Self::zarr_path(dataset_dir, name);
-        if root.join("zarr.json").exists() {
+        let store = Arc::new(locate(dataset_dir.as_ref(), name, options));
+        let root = store.display_path("");
+        let _guard = lock(&store, options.lock_timeout)?;
+        if group_document(&store)? != PathKind::Missing {
             return Err(Error::FieldExists { path: root });
         }
         let err = zarr_err(&root);
-        std::fs::create_dir_all(&root).map_err(|source| Error::Io {
-            path: root.clone(),
-            source,
-        })?;
-        // An interrupted creation may have left temporary keys, which the
-        // atomic adapter refuses to overwrite; what it published (array
-        // metadata without the group) is overwritten below.
-        super::zarr::remove_tmp_files(&root)?;
-        let fs = FilesystemStore::new(&root).map_err(|e| err.of(e))?;
-        let store = Arc::new(AtomicWriteStorageAdapter::new(Arc::new(fs)));
+        // An interrupted creation may have left temporary files; what it
+        // published (array metadata without the group) is overwritten
+        // below.
+        store
+            .clean_up_all()
+            .map_err(io_error(store.storage(), store.prefix()))?;
 
         let mut frame_names =
             spec.dimension_names
@@ -370,7 +224,7 @@ impl FieldArray {
         *group.attributes_mut() = group_attrs;
         group.store_metadata().map_err(|e| err.of(e))?;
         Ok(Self {
-            root: root.clone(),
+            root,
             name: name.to_owned(),
             store,
             element: spec.element,
@@ -395,14 +249,12 @@ impl FieldArray {
         options: &OpenOptions,
     ) -> Result<Self> {
         check_name(name)?;
-        check_local(options)?;
-        let root = Self::zarr_path(dataset_dir.as_ref(), name);
-        if !root.join("zarr.json").is_file() {
+        let store = Arc::new(locate(dataset_dir.as_ref(), name, options));
+        let root = store.display_path("");
+        if group_document(&store)? != PathKind::File {
             return Err(Error::FieldNotFound { path: root });
         }
         let err = zarr_err(&root);
-        let fs = FilesystemStore::new(&root).map_err(|e| err.of(e))?;
-        let store = Arc::new(AtomicWriteStorageAdapter::new(Arc::new(fs)));
         let group = Group::open(store.clone(), "/").map_err(|e| err.of(e))?;
         let ordo = group.attributes().get("ordo").cloned().unwrap_or_default();
         let element = ordo["element_type"]
@@ -417,7 +269,7 @@ impl FieldArray {
             _ => return Err(err.of("the group has no valid ordo.time_unit attribute")),
         };
         let field = Self {
-            root: root.clone(),
+            root,
             name: name.to_owned(),
             store,
             element,
@@ -435,23 +287,27 @@ impl FieldArray {
 
     /// The names of the fields of `dataset_dir`, sorted.
     pub fn list(dataset_dir: impl AsRef<Path>) -> Result<Vec<String>> {
-        let dir = dataset_dir.as_ref().join(FIELDS_DIR);
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(Error::Io { path: dir, source }),
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().join("zarr.json").is_file())
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()?
-                    .strip_suffix(".zarr")
-                    .map(String::from)
-            })
-            .filter(|n| check_name(n).is_ok())
-            .collect();
+        Self::list_in(&LocalStorage::new(dataset_dir.as_ref()), "")
+    }
+
+    /// The names of the fields of the dataset directory `dataset` of
+    /// `storage`, sorted: the `.zarr` directories of `_fields` (real
+    /// ones, not links) that hold a group document.
+    pub(crate) fn list_in(storage: &dyn Storage, dataset: &str) -> Result<Vec<String>> {
+        let dir = join(dataset, FIELDS_DIR);
+        let zarrs = storage.list_dirs(&dir).map_err(io_error(storage, &dir))?;
+        let mut names = Vec::new();
+        for zarr in zarrs {
+            let Some(name) = zarr.strip_suffix(".zarr") else {
+                continue;
+            };
+            let group = join(&dir, &format!("{zarr}/zarr.json"));
+            if check_name(name).is_ok()
+                && storage.kind(&group).map_err(io_error(storage, &group))? == PathKind::File
+            {
+                names.push(name.to_owned());
+            }
+        }
         names.sort();
         Ok(names)
     }
@@ -653,22 +509,5 @@ impl FieldArray {
         let array = Arc::new(self.data_array()?);
         *cached = Some(array.clone());
         Ok(array)
-    }
-}
-
-fn fill_value(spec: &FieldSpec) -> zarrs::array::FillValue {
-    use zarrs::array::FillValue;
-    let v = spec.fill_value;
-    match spec.element {
-        ElementType::F32 => FillValue::from(v as f32),
-        ElementType::F64 => FillValue::from(v),
-        ElementType::I8 => FillValue::from(v as i8),
-        ElementType::I16 => FillValue::from(v as i16),
-        ElementType::I32 => FillValue::from(v as i32),
-        ElementType::I64 => FillValue::from(v as i64),
-        ElementType::U8 => FillValue::from(v as u8),
-        ElementType::U16 => FillValue::from(v as u16),
-        ElementType::U32 => FillValue::from(v as u32),
-        ElementType::U64 => FillValue::from(v as u64),
     }
 }

@@ -1,11 +1,13 @@
 //! Field arrays reached through a [`Store`]: by key, in the key's dataset
 //! directory.
 
+use std::path::Path;
+
 use super::{FieldArray, FieldSpec};
 use crate::error::Result;
 use crate::keys::TopLevel;
 use crate::store::Store;
-use crate::store::discover::subdirectories;
+use crate::store::discover::{Depth, storage_path};
 
 impl<K: TopLevel + Ord + Clone> Store<K> {
     /// The names of the field arrays of `key`, sorted (empty when none).
@@ -26,7 +28,8 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fields(&self, key: &K) -> Result<Vec<String>> {
-        FieldArray::list(self.dataset_dir(key)?)
+        self.dataset_dir(key)?;
+        FieldArray::list_in(self.storage(), &storage_path(&key.to_path()?))
     }
 
     /// Opens field array `name` of `key`.
@@ -42,43 +45,22 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
 
     /// The keys, among every key directory of the store, that have at
     /// least one field array; sorted. Walks the store's directories to the
-    /// key depth, so keys with fields but no dataset are found too.
+    /// key depth with the walker of store discovery (links and `_`/`.`
+    /// names skipped, an unreadable directory an error), so keys with
+    /// fields but no dataset are found too.
     pub fn keys_with_fields(&self) -> Result<Vec<K>> {
         let mut out = Vec::new();
-        walk(
-            self.root(),
-            std::path::Path::new(""),
-            K::DEPTH,
-            &mut |rel| {
-                if let Ok(key) = K::from_path(rel)
-                    && let Ok(dir) = self.dataset_dir(&key)
-                    && !FieldArray::list(dir)?.is_empty()
+        self.walker()
+            .walk("", Depth::Exactly(K::DEPTH), &mut |rel| {
+                if let Ok(key) = K::from_path(Path::new(rel))
+                    && self.dataset_dir(&key).is_ok()
+                    && !FieldArray::list_in(self.storage(), rel)?.is_empty()
                 {
                     out.push(key);
                 }
                 Ok(())
-            },
-        )?;
+            })?;
         out.sort();
         Ok(out)
     }
-}
-
-/// Calls `visit` with every relative directory path `depth` levels below
-/// `root`, listed by the walker of store discovery (plain directories
-/// only: links and `_`/`.` names are skipped; an unreadable directory is
-/// an error, as it is for discovery).
-fn walk(
-    root: &std::path::Path,
-    rel: &std::path::Path,
-    depth: usize,
-    visit: &mut dyn FnMut(&std::path::Path) -> Result<()>,
-) -> Result<()> {
-    if depth == 0 {
-        return visit(rel);
-    }
-    for child in subdirectories(root, rel)? {
-        walk(root, &child, depth - 1, visit)?;
-    }
-    Ok(())
 }

@@ -12,25 +12,31 @@
 //! ```
 //!
 //! The `_fields` directory starts with `_`, so Parquet readers scanning the
-//! dataset directory and key discovery ignore it. The length of a field is
-//! the length of its `time` array: frames are written first (new chunk
-//! keys), then `data`'s metadata grows, then `time`'s; every file write is
-//! atomic (zarrs' `AtomicWriteStorageAdapter`: write `key.tmp`, rename).
-//! Readers therefore never see a frame without its time. Shrinking goes the
-//! other way round (time first). Writers serialize on the lock file;
-//! leftovers of a crashed writer (`*.tmp` keys, frames beyond the time
+//! dataset directory and key discovery ignore it. Every byte goes through
+//! ordo's [`Storage`](crate::storage::Storage): zarrs sees it through the
+//! adapter of `zarr_store.rs`, so a field lives wherever a dataset can. The
+//! length of a field is the length of its `time` array: frames are written
+//! first (new chunk keys), then `data`'s metadata grows, then `time`'s; a
+//! key that readers may be reading is replaced atomically
+//! ([`Storage::put_atomic`](crate::storage::Storage::put_atomic)). Readers
+//! therefore never see a frame without its time. Shrinking goes the other
+//! way round (time first). Writers serialize on the lock file; leftovers of
+//! a crashed writer (the storage's temporary files, frames beyond the time
 //! length) are cleaned under the lock by the next writer.
 
 mod array;
 mod element;
 mod in_store;
 mod locate;
+mod spec;
 mod time_chunks;
 mod write;
 mod zarr;
+mod zarr_store;
 
-pub use array::{FieldArray, FieldCodec, FieldSpec};
+pub use array::FieldArray;
 pub use element::{ElementType, FieldElement};
+pub use spec::{FieldCodec, FieldSpec};
 
 /// The directory holding the field arrays of a dataset directory.
 pub const FIELDS_DIR: &str = "_fields";

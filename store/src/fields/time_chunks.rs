@@ -1,26 +1,30 @@
 //! Appending to the `time` coordinate.
 //!
 //! Fields created by this version of ordo store `time` uncompressed
-//! (`bytes` codec, little endian): an append writes its 8-byte values in
-//! place, at their offsets in the chunk file, past the published length.
-//! Readers never look there before the new length is published, and the
-//! published values' bytes are never touched, so no temporary copy of the
-//! chunk is needed. Fields whose `time` is compressed (created by earlier
-//! versions) rewrite the chunk through the atomic adapter.
+//! (`bytes` codec, little endian): an append puts its 8-byte values at
+//! their offsets in the chunk object, past the published length, without
+//! decoding anything. A chunk that holds no published value yet is written
+//! directly (readers never look there before the new length is
+//! published); a chunk that does is replaced atomically, with the
+//! published values' bytes unchanged, so a reader sees them in the old
+//! object or the new one. Fields whose `time` is compressed (created by
+//! earlier versions) rewrite the chunk through zarrs, atomically too.
 
-use std::fs::OpenOptions;
-use std::os::unix::fs::FileExt;
+use std::io;
 use std::path::Path;
 
 use zarrs::array::{Array, ArraySubset};
 
-use super::zarr::{TIME_FILL, ZarrStore, zarr_err};
+use super::zarr::{TIME_FILL, zarr_err};
+use super::zarr_store::ZarrStore;
 use crate::error::{Error, Result};
 
 /// Writes `times` at positions `n..n + times.len()` of `time`, whose shape
 /// already includes them (the caller publishes the metadata afterwards).
+/// `root` names the field in errors.
 pub(super) fn write_times(
     root: &Path,
+    store: &ZarrStore,
     time: &Array<ZarrStore>,
     n: u64,
     times: &[i64],
@@ -40,46 +44,54 @@ pub(super) fn write_times(
         let pos = n + done as u64;
         let (chunk, within) = (pos / tc, pos % tc);
         let take = ((tc - within) as usize).min(times.len() - done);
-        let path = root.join(time.chunk_key(&[chunk]).as_str());
         let bytes: Vec<u8> = times[done..done + take]
             .iter()
             .flat_map(|t| t.to_le_bytes())
             .collect();
-        write_in_chunk(&path, tc, within, &bytes)?;
+        write_in_chunk(store, time.chunk_key(&[chunk]).as_str(), tc, within, &bytes)?;
         done += take;
     }
     Ok(())
 }
 
-/// Writes `bytes` at element `within` of the chunk file at `path`, creating
-/// the file (every element the fill value) when the chunk starts at the
-/// first new position.
-fn write_in_chunk(path: &Path, tc: u64, within: u64, bytes: &[u8]) -> Result<()> {
-    let io = |source| Error::Io {
-        path: path.to_owned(),
+/// Writes `bytes` at element `within` of the `time` chunk `key` of `tc`
+/// elements. From element 0 on, the chunk holds no published value: it is
+/// written whole (fill values after `bytes`). Else it must be whole, and
+/// is replaced atomically.
+fn write_in_chunk(store: &ZarrStore, key: &str, tc: u64, within: u64, bytes: &[u8]) -> Result<()> {
+    let storage = store.storage();
+    let path = store.path(key);
+    let io_err = |source| Error::Io {
+        path: storage.display_path(&path),
         source,
     };
     let full = tc * 8;
-    let size = std::fs::metadata(path).map(|m| m.len()).ok();
-    if size != Some(full) {
-        if within > 0 {
-            // Published values live in this chunk: it must be whole.
-            return Err(zarr_err(path).of(format!(
-                "time chunk is {} bytes, expected {full}",
-                size.map_or_else(|| "missing".into(), |s| s.to_string())
-            )));
+    let offset = within as usize * 8;
+    if within == 0 {
+        // A new chunk (or the remains of a crashed writer's).
+        let mut chunk = bytes.to_vec();
+        let fill = TIME_FILL.to_le_bytes();
+        while (chunk.len() as u64) < full {
+            chunk.extend_from_slice(&fill);
         }
-        // A new chunk (or the remains of a crashed writer's): no published
-        // value lives in it, so it is written directly.
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let fill: Vec<u8> = (0..tc).flat_map(|_| TIME_FILL.to_le_bytes()).collect();
-        std::fs::write(path, fill).map_err(io)?;
+        return storage.put(&path, &chunk).map_err(io_err);
     }
-    let file = OpenOptions::new().write(true).open(path).map_err(io)?;
-    file.write_all_at(bytes, within * 8).map_err(io)?;
-    file.sync_all().map_err(io)
+    let current = match storage.read(&path) {
+        Ok(current) => Some(current),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(e)),
+    };
+    let size = current.as_ref().map(|c| c.len() as u64);
+    let Some(current) = current.filter(|_| size == Some(full)) else {
+        // Published values live in this chunk: it must be whole.
+        return Err(zarr_err(&storage.display_path(&path)).of(format!(
+            "time chunk is {} bytes, expected {full}",
+            size.map_or_else(|| "missing".into(), |s| s.to_string())
+        )));
+    };
+    let mut chunk = current.to_vec();
+    chunk[offset..offset + bytes.len()].copy_from_slice(bytes);
+    storage.put_atomic(&path, &chunk).map_err(io_err)
 }
 
 /// Whether `time` is stored as plain little-endian integers.

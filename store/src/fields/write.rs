@@ -1,24 +1,23 @@
 //! Writes of a field array: append, truncate, replace a tail window. All
 //! run under the field's lock, after repairing what a crashed writer left.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use ndarray::ArrayViewD;
 use zarrs::array::{Array, ArraySubset};
-use zarrs::filesystem::FilesystemStore;
 
 use super::array::FieldArray;
 use super::element::{ElementType, FieldElement};
-use super::zarr::{TIME_FILL, ZarrStore, remove_tmp_files, zarr_err};
+use super::zarr::{TIME_FILL, zarr_err};
+use super::zarr_store::ZarrStore;
 use crate::error::{Error, Result};
 use crate::storage::LockGuard;
 
 impl FieldArray {
     /// Takes the field's writer lock, waiting up to its lock timeout.
     fn lock(&self) -> Result<LockGuard> {
-        let fields_dir = self.root.parent().expect("a .zarr has a parent");
-        let dataset_dir = fields_dir.parent().expect("_fields has a parent");
-        super::zarr::lock(dataset_dir, &self.name, self.lock_timeout)
+        super::zarr::lock(&self.store, self.lock_timeout)
     }
 
     /// Appends frames (shape `[k, ...frame]`) with their `k` times, which
@@ -113,24 +112,16 @@ impl FieldArray {
         let mut ranges = Vec::with_capacity(1 + self.frame_shape.len());
         ranges.push(n..n + k);
         ranges.extend(self.frame_shape.iter().map(|&d| 0..d));
-        let chunk = data
-            .chunk_shape(&vec![0; data.dimensionality()])
-            .map_err(|e| err.of(e))?;
-        let one_chunk_per_frame = chunk[0].get() == 1
-            && chunk[1..]
-                .iter()
-                .map(|c| c.get())
-                .eq(self.frame_shape.iter().copied());
-        if one_chunk_per_frame {
+        if self.one_chunk_per_frame(data)? {
             // The default layout: each frame is one whole new chunk, encoded
             // and written in parallel, without the read-modify-write path.
             // The chunks lie past the published length, where no reader
             // looks and a crashed writer's partial chunk is simply
-            // overwritten, so they skip the atomic adapter's temporary key
-            // and rename: they become visible with the metadata below.
+            // overwritten, so they are written directly rather than
+            // replaced atomically: they become visible with the metadata
+            // below.
             use rayon::prelude::*;
-            let raw = FilesystemStore::new(&self.root).map_err(|e| err.of(e))?;
-            let data = &data.with_storage(Arc::new(raw));
+            let data = &data.with_storage(Arc::new(self.store.direct()));
             (0..k)
                 .into_par_iter()
                 .try_for_each(|j| {
@@ -148,7 +139,7 @@ impl FieldArray {
             .map_err(|e| err.of(e))?;
         }
         time.set_shape(vec![n + k]).map_err(|e| err.of(e))?;
-        super::time_chunks::write_times(&self.root, time, n, times)?;
+        super::time_chunks::write_times(&self.root, &self.store, time, n, times)?;
         // Publish: data first, time (the length readers use) last.
         data.store_metadata().map_err(|e| err.of(e))?;
         time.store_metadata().map_err(|e| err.of(e))?;
@@ -224,23 +215,29 @@ impl FieldArray {
     }
 
     /// Cleans what a crashed writer left: frames past the published time
-    /// length, and temporary `*.tmp` keys: all of them before a truncation
-    /// (`appending` is `None`), else those of the metadata and of every
-    /// chunk an append of `appending` frames is about to write (the atomic
-    /// adapter refuses to overwrite a `.tmp` key; a walk of every chunk on
-    /// each append would grow with the field, and other stale `.tmp` keys
-    /// are harmless until a later append or truncation reaches them).
-    /// Runs under the lock.
+    /// length, and the temporary files of interrupted atomic writes: all
+    /// of them before a truncation (`appending` is `None`), else those in
+    /// the directories of the metadata documents and of every chunk an
+    /// append of `appending` frames is about to write (a walk of every
+    /// chunk directory on each append would grow with the field; other
+    /// leftovers block nothing and go at the next truncation). The storage
+    /// recognizes its own temporary names. Runs under the lock.
     fn repair(
         &self,
         data: &mut Array<ZarrStore>,
         time: &Array<ZarrStore>,
         appending: Option<u64>,
     ) -> Result<()> {
-        match appending {
-            None => remove_tmp_files(&self.root)?,
-            Some(k) => self.remove_next_tmp_keys(data, time, k)?,
-        }
+        let cleaned = match appending {
+            None => self.store.clean_up_all(),
+            Some(k) => self
+                .store
+                .clean_up(self.dirs_an_append_writes(data, time, k)?),
+        };
+        cleaned.map_err(|source| Error::Io {
+            path: self.root.clone(),
+            source,
+        })?;
         let err = zarr_err(&self.root);
         let len = time.shape()[0];
         let data_len = data.shape()[0];
@@ -256,52 +253,60 @@ impl FieldArray {
 }
 
 impl FieldArray {
-    /// Deletes the `.tmp` keys that an interrupted write may have left
-    /// where an append of `k` frames writes next: the metadata documents
-    /// and every time and data chunk of frames `n..n + k`.
-    fn remove_next_tmp_keys(
+    /// Whether each frame of `data` is one whole chunk (the default
+    /// layout): appends write such chunks directly, and a truncation
+    /// deletes them whole, so no atomic write ever replaces one.
+    fn one_chunk_per_frame(&self, data: &Array<ZarrStore>) -> Result<bool> {
+        let chunk = data
+            .chunk_shape(&vec![0; data.dimensionality()])
+            .map_err(|e| zarr_err(&self.root).of(e))?;
+        Ok(chunk[0].get() == 1
+            && chunk[1..]
+                .iter()
+                .map(|c| c.get())
+                .eq(self.frame_shape.iter().copied()))
+    }
+
+    /// The directories (relative to the `.zarr`) where an append of `k`
+    /// frames may replace keys atomically: those of the metadata
+    /// documents, of the time chunks and, unless each frame is one chunk,
+    /// of every data chunk of frames `n..n + k`.
+    fn dirs_an_append_writes(
         &self,
         data: &Array<ZarrStore>,
         time: &Array<ZarrStore>,
         k: u64,
-    ) -> Result<()> {
+    ) -> Result<BTreeSet<String>> {
+        let err = zarr_err(&self.root);
         let n = time.shape()[0];
         let last = n + k.max(1) - 1;
+        let mut dirs: BTreeSet<String> = ["", "data", "time"].map(String::from).into();
+        let parent = |key: &str| key.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
+        let time_chunk = time.chunk_shape(&[0]).map_err(|e| err.of(e))?[0].get();
+        for t in n / time_chunk..=last / time_chunk {
+            dirs.insert(parent(time.chunk_key(&[t]).as_str()));
+        }
+        if self.one_chunk_per_frame(data)? {
+            return Ok(dirs);
+        }
         let chunk = data
             .chunk_shape(&vec![0; data.dimensionality()])
-            .map_err(|e| zarr_err(&self.root).of(e))?;
+            .map_err(|e| err.of(e))?;
         let per_dim: Vec<u64> = self
             .frame_shape
             .iter()
             .zip(&chunk[1..])
             .map(|(&d, c)| d.div_ceil(c.get()))
             .collect();
-        let mut keys = vec![
-            "zarr.json.tmp".to_string(),
-            "data/zarr.json.tmp".into(),
-            "time/zarr.json.tmp".into(),
-        ];
-        let time_chunk = super::zarr::TIME_CHUNK;
-        for t in n / time_chunk..=last / time_chunk {
-            keys.push(format!("time/c/{t}.tmp"));
-        }
         let tc = chunk[0].get();
         for t in n / tc..=last / tc {
             for rest in cartesian(&per_dim) {
-                let rest: Vec<String> = rest.iter().map(u64::to_string).collect();
-                keys.push(format!("data/c/{t}/{}.tmp", rest.join("/")));
+                let mut idx = vec![t];
+                idx.extend(rest);
+                dirs.insert(parent(data.chunk_key(&idx).as_str()));
             }
         }
-        for key in keys {
-            let path = self.root.join(&key);
-            match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(Error::Io { path, source: e });
-                }
-                _ => {}
-            }
-        }
-        Ok(())
+        Ok(dirs)
     }
 }
 

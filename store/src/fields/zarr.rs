@@ -1,21 +1,14 @@
-//! The Zarr layer shared by a field's reads and writes: the zarrs store
-//! type, the `time` coordinate's constants and truncation count, error
-//! mapping, the writer lock and the cleanup of crashed atomic writes.
+//! The Zarr layer shared by a field's reads and writes: the `time`
+//! coordinate's constants and truncation count, error mapping and the
+//! writer lock. The zarrs store itself is in `zarr_store.rs`.
 
 use std::path::Path;
 
 use serde_json::Value;
 use zarrs::array::Array;
-use zarrs::filesystem::FilesystemStore;
-use zarrs::storage::storage_adapter::atomic_write::AtomicWriteStorageAdapter;
 
-use super::FIELDS_DIR;
+use super::zarr_store::ZarrStore;
 use crate::error::{Error, Result};
-use crate::storage::{LocalStorage, Storage};
-
-/// The zarrs store of a field: files written atomically (temporary file,
-/// then rename).
-pub(crate) type ZarrStore = AtomicWriteStorageAdapter<FilesystemStore>;
 
 /// Elements per chunk of the `time` coordinate.
 pub(crate) const TIME_CHUNK: u64 = 4096;
@@ -54,14 +47,15 @@ impl ZarrErr<'_> {
     }
 }
 
-/// Takes the writer lock of field `name` (outside its `.zarr`).
+/// Takes the writer lock of the field stored in `store`: the file
+/// `<name>.lock` beside its `<name>.zarr`.
 pub(crate) fn lock(
-    dataset_dir: &Path,
-    name: &str,
+    store: &ZarrStore,
     timeout: std::time::Duration,
 ) -> Result<crate::storage::LockGuard> {
-    let storage = LocalStorage::new(dataset_dir.join(FIELDS_DIR));
-    let lock = format!("{name}.lock");
+    let zarr = store.prefix();
+    let lock = format!("{}.lock", zarr.strip_suffix(".zarr").unwrap_or(zarr));
+    let storage = store.storage();
     storage
         .lock(&lock, timeout)
         .map_err(|source| Error::Io {
@@ -72,29 +66,4 @@ pub(crate) fn lock(
             path: storage.display_path(&lock),
             waited: timeout,
         })
-}
-
-/// Deletes the temporary files a crashed atomic write left below `dir`.
-pub(crate) fn remove_tmp_files(dir: &std::path::Path) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        path: dir.to_owned(),
-        source,
-    })?;
-    for entry in entries {
-        let entry = entry.map_err(|source| Error::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let path = entry.path();
-        let kind = entry.file_type().map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        if kind.is_dir() {
-            remove_tmp_files(&path)?;
-        } else if path.extension().is_some_and(|e| e == "tmp") {
-            std::fs::remove_file(&path).map_err(|source| Error::Io { path, source })?;
-        }
-    }
-    Ok(())
 }

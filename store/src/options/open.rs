@@ -82,10 +82,11 @@ impl OpenOptions {
         self
     }
 
-    /// Where the bytes live. Without it, paths are local directories;
-    /// with it, a path is a `/`-separated prefix inside `storage` (e.g. a
-    /// [`MemoryStorage`](crate::storage::MemoryStorage)). Field arrays are
-    /// local only.
+    /// Where the bytes live, for datasets and field arrays. Without it,
+    /// paths are local directories; with it, a path is a `/`-separated
+    /// prefix inside `storage` (e.g. a
+    /// [`MemoryStorage`](crate::storage::MemoryStorage)). A
+    /// [`Store`](crate::Store) is local only.
     pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
         self.storage = Some(storage);
         self

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::{LOCK_POLL, LockGuard, Storage};
+use super::{LOCK_POLL, LockGuard, PathKind, Storage};
 
 /// Whether writes are flushed to the disk before a commit is published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,30 +77,48 @@ impl LocalStorage {
         Ok(())
     }
 
-    /// Creates `dir` and its missing ancestors; with `Durability::Sync`
-    /// each new directory's entry is flushed in its parent, so a commit's
-    /// first files cannot vanish with their directory after a power loss.
-    fn create_dirs(&self, dir: &Path) -> io::Result<()> {
+    /// Creates `dir` and its missing ancestors, and adds to `changed` the
+    /// directories that gained an entry (the parent of each one created):
+    /// with `Durability::Sync` the caller flushes them before it returns,
+    /// so a commit's first files cannot vanish with their directory after
+    /// a power loss.
+    fn create_dirs(&self, dir: &Path, changed: &mut Vec<PathBuf>) -> io::Result<()> {
         // `""` is the current directory of a relative path.
         if dir.as_os_str().is_empty() || dir.is_dir() {
             return Ok(());
         }
         if let Some(parent) = dir.parent() {
-            self.create_dirs(parent)?;
+            self.create_dirs(parent, changed)?;
         }
         match fs::create_dir(dir) {
-            Ok(()) => match dir.parent() {
-                Some(p) if !p.as_os_str().is_empty() => self.sync_dir(p),
-                _ => self.sync_dir(Path::new(".")),
-            },
+            Ok(()) => {
+                changed.push(match dir.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                    _ => PathBuf::from("."),
+                });
+                Ok(())
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
             Err(e) => Err(e),
         }
     }
 
+    /// [`Self::create_dirs`], flushing the directories that changed.
+    fn create_synced_dirs(&self, dir: &Path) -> io::Result<()> {
+        let mut changed = Vec::new();
+        self.create_dirs(dir, &mut changed)?;
+        changed.iter().try_for_each(|d| self.sync_dir(d))
+    }
+
+    /// Writes the file `path` whole (a new one with `create_new`) and, with
+    /// `Durability::Sync`, flushes it and the directories created for it.
+    /// The directories are flushed after the file: a journaling file
+    /// system commits them all with the file's flush, and the later
+    /// directory flushes find nothing left to do.
     fn write_new(&self, path: &Path, data: &[u8], create_new: bool) -> io::Result<()> {
         let parent = path.parent().expect("storage paths have a parent");
-        self.create_dirs(parent)?;
+        let mut changed = Vec::new();
+        self.create_dirs(parent, &mut changed)?;
         let mut file = OpenOptions::new()
             .write(true)
             .create(true)
@@ -111,11 +129,46 @@ impl LocalStorage {
         if self.durability == Durability::Sync {
             file.sync_all()?;
         }
-        Ok(())
+        changed.iter().try_for_each(|d| self.sync_dir(d))
+    }
+
+    /// Writes `data` whole under a new temporary name beside `target`
+    /// (see [`is_temporary`]) and returns that name; a failed write
+    /// deletes what it wrote.
+    fn write_temporary(&self, target: &Path, data: &[u8]) -> io::Result<PathBuf> {
+        let name = target.file_name().expect("a file name").to_string_lossy();
+        let tmp = target.with_file_name(format!(".{name}.{}.tmp", unique_suffix()));
+        if let Err(e) = self.write_new(&tmp, data, true) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(tmp)
+    }
+
+    /// The UTF-8 names of the entries of `dir` whose type (links not
+    /// followed) `keep` accepts, sorted; empty if `dir` does not exist.
+    fn entries(&self, dir: &str, keep: fn(&fs::FileType) -> bool) -> io::Result<Vec<String>> {
+        let entries = match fs::read_dir(self.full(dir)) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry?;
+            // `DirEntry::file_type` does not follow links.
+            if keep(&entry.file_type()?)
+                && let Some(name) = entry.file_name().to_str()
+            {
+                names.push(name.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 }
 
-/// Whether `name` is a temporary name of `put_if_absent`:
+/// Whether `name` is a temporary name of `put_if_absent` or `put_atomic`:
 /// `.{target}.{16 hex digits}.tmp`.
 fn is_temporary(name: &str) -> bool {
     let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
@@ -136,9 +189,7 @@ impl Storage for LocalStorage {
         // Write the whole content under a temporary name, then hard-link it
         // to the target: `link` fails if the target exists, so the target
         // appears complete, once, or not at all.
-        let name = target.file_name().expect("a file name").to_string_lossy();
-        let tmp = target.with_file_name(format!(".{name}.{}.tmp", unique_suffix()));
-        self.write_new(&tmp, data, true)?;
+        let tmp = self.write_temporary(&target, data)?;
         let linked = fs::hard_link(&tmp, &target);
         // The temporary name is garbage either way; a failure to unlink it
         // leaves a `.tmp` file that garbage collection removes.
@@ -156,6 +207,18 @@ impl Storage for LocalStorage {
     fn put(&self, path: &str, data: &[u8]) -> io::Result<()> {
         let target = self.full(path);
         self.write_new(&target, data, false)?;
+        self.sync_dir(target.parent().expect("a parent"))
+    }
+
+    fn put_atomic(&self, path: &str, data: &[u8]) -> io::Result<()> {
+        let target = self.full(path);
+        // A rename replaces the target in one step: readers that opened the
+        // old file keep reading it whole, later ones open the new one.
+        let tmp = self.write_temporary(&target, data)?;
+        if let Err(e) = fs::rename(&tmp, &target) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
         self.sync_dir(target.parent().expect("a parent"))
     }
 
@@ -186,22 +249,35 @@ impl Storage for LocalStorage {
     }
 
     fn list(&self, dir: &str) -> io::Result<Vec<String>> {
-        let entries = match fs::read_dir(self.full(dir)) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e),
+        self.entries(dir, fs::FileType::is_file)
+    }
+
+    fn list_dirs(&self, dir: &str) -> io::Result<Vec<String>> {
+        self.entries(dir, fs::FileType::is_dir)
+    }
+
+    fn kind(&self, path: &str) -> io::Result<PathKind> {
+        // The root is where the storage lives, wherever a link takes it;
+        // below it, links are reported, not followed.
+        let meta = if path.is_empty() {
+            fs::metadata(&self.root)
+        } else {
+            fs::symlink_metadata(self.full(path))
         };
-        let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry?;
-            if entry.file_type()?.is_file()
-                && let Some(name) = entry.file_name().to_str()
+        match meta {
+            Ok(m) if m.file_type().is_symlink() => Ok(PathKind::Link),
+            Ok(m) if m.is_dir() => Ok(PathKind::Directory),
+            Ok(_) => Ok(PathKind::File),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
             {
-                names.push(name.to_owned());
+                Ok(PathKind::Missing)
             }
+            Err(e) => Err(e),
         }
-        names.sort();
-        Ok(names)
     }
 
     fn clean_up(&self, dir: &str) -> io::Result<Vec<String>> {
@@ -239,7 +315,7 @@ impl Storage for LocalStorage {
 
     fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>> {
         let path = self.full(path);
-        self.create_dirs(path.parent().expect("a parent"))?;
+        self.create_synced_dirs(path.parent().expect("a parent"))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -295,5 +371,41 @@ mod tests {
         assert!(s.clean_up("missing").unwrap().is_empty());
         // The names `put_if_absent` makes are temporary names.
         assert!(is_temporary(&format!(".a.json.{}.tmp", unique_suffix())));
+    }
+
+    #[test]
+    fn put_atomic_replaces_whole_and_leaves_no_temporary_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = LocalStorage::new(dir.path());
+        s.put_atomic("a/k", b"first").unwrap();
+        s.put_atomic("a/k", b"second, longer").unwrap();
+        assert_eq!(&s.read("a/k").unwrap()[..], b"second, longer");
+        assert_eq!(s.list("a").unwrap(), ["k"]);
+        // A failed write (here: the target is a directory) deletes its
+        // temporary file.
+        fs::create_dir(dir.path().join("a/sub")).unwrap();
+        assert!(s.put_atomic("a/sub", b"x").is_err());
+        assert_eq!(s.list("a").unwrap(), ["k"]);
+    }
+
+    #[test]
+    fn kinds_and_directories_never_follow_links_below_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = LocalStorage::new(dir.path());
+        s.put("d/sub/f", b"x").unwrap();
+        s.put("d/file", b"x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("d/sub"), dir.path().join("d/link")).unwrap();
+        assert_eq!(s.list_dirs("d").unwrap(), ["sub"]);
+        assert_eq!(s.list("d").unwrap(), ["file"]);
+        assert_eq!(s.kind("d/link").unwrap(), PathKind::Link);
+        assert_eq!(s.kind("d/sub").unwrap(), PathKind::Directory);
+        assert_eq!(s.kind("d/file/below").unwrap(), PathKind::Missing);
+        assert!(s.list_dirs("missing").unwrap().is_empty());
+        // A root that is a link is followed.
+        let linked = LocalStorage::new(dir.path().join("d/link"));
+        assert_eq!(linked.kind("").unwrap(), PathKind::Directory);
+        assert_eq!(linked.list("").unwrap(), ["f"]);
+        let file_root = LocalStorage::new(dir.path().join("d/file"));
+        assert_eq!(file_root.kind("").unwrap(), PathKind::File);
     }
 }

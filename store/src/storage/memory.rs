@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::{LockGuard, Storage};
+use super::{LockGuard, PathKind, Storage};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -45,6 +45,15 @@ impl MemoryStorage {
     /// All file paths, sorted (for tests).
     pub fn paths(&self) -> Vec<String> {
         self.files().keys().cloned().collect()
+    }
+}
+
+/// The prefix of the paths inside `dir`.
+fn dir_prefix(dir: &str) -> String {
+    if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
     }
 }
 
@@ -107,12 +116,13 @@ impl Storage for MemoryStorage {
         Ok(self.read(path)?.len() as u64)
     }
 
+    fn put_atomic(&self, path: &str, data: &[u8]) -> io::Result<()> {
+        // Readers take a clone of the whole value under the lock.
+        self.put(path, data)
+    }
+
     fn list(&self, dir: &str) -> io::Result<Vec<String>> {
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
+        let prefix = dir_prefix(dir);
         Ok(self
             .files()
             .range(prefix.clone()..)
@@ -122,6 +132,41 @@ impl Storage for MemoryStorage {
                 (!rest.contains('/')).then(|| rest.to_owned())
             })
             .collect())
+    }
+
+    fn list_dirs(&self, dir: &str) -> io::Result<Vec<String>> {
+        let prefix = dir_prefix(dir);
+        let mut dirs: Vec<String> = self
+            .files()
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, _)| Some(k[prefix.len()..].split_once('/')?.0.to_owned()))
+            .collect();
+        // Paths sort with their `/`: `a.b/f` comes before `a/f`, while
+        // the name `a` comes before `a.b`.
+        dirs.sort();
+        dirs.dedup();
+        Ok(dirs)
+    }
+
+    fn kind(&self, path: &str) -> io::Result<PathKind> {
+        if path.is_empty() {
+            return Ok(PathKind::Directory);
+        }
+        let files = self.files();
+        if files.contains_key(path) {
+            return Ok(PathKind::File);
+        }
+        let prefix = dir_prefix(path);
+        let shared = files
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&prefix));
+        Ok(if shared {
+            PathKind::Directory
+        } else {
+            PathKind::Missing
+        })
     }
 
     fn delete(&self, path: &str) -> io::Result<()> {
@@ -157,5 +202,27 @@ impl Storage for MemoryStorage {
 
     fn display_path(&self, path: &str) -> PathBuf {
         PathBuf::from(format!("memory://{path}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_are_the_prefixes_files_share() {
+        let s = MemoryStorage::new();
+        for path in ["d/a/x", "d/a.b/f", "d/a/y", "d/file", "d/b/c/deep", "e"] {
+            s.put(path, b"").unwrap();
+        }
+        assert_eq!(s.list_dirs("d").unwrap(), ["a", "a.b", "b"]);
+        assert_eq!(s.list_dirs("").unwrap(), ["d"]);
+        assert_eq!(s.list("d").unwrap(), ["file"]);
+        assert_eq!(s.kind("d/b").unwrap(), PathKind::Directory);
+        assert_eq!(s.kind("d/a.b/f").unwrap(), PathKind::File);
+        assert_eq!(s.kind("d/a.").unwrap(), PathKind::Missing);
+        assert_eq!(s.kind("").unwrap(), PathKind::Directory);
+        s.delete("d/b/c/deep").unwrap();
+        assert_eq!(s.kind("d/b").unwrap(), PathKind::Missing);
     }
 }

@@ -1,7 +1,17 @@
-//! Where a dataset's bytes live. Every file access of ordo goes through the
-//! [`Storage`] trait, so an object-store backend can come later: the
-//! operations are the ones object stores offer (whole-object put,
-//! put-if-absent, ranged reads, listing, delete), plus an exclusive lock.
+//! Where ordo's bytes live. Every file access of ordo goes through the
+//! [`Storage`] trait: datasets, store discovery and removal, and field
+//! arrays (whose zarrs store is an adapter over a `Storage`). Only this
+//! module touches the file system, so an object-store backend can come
+//! later: the operations are the ones object stores offer (whole-object
+//! put, atomic replace, put-if-absent, ranged reads, listing of objects
+//! and of common prefixes, delete), plus an exclusive lock. Local
+//! directories are the prefixes that objects share; symbolic links, which
+//! object stores do not have, are reported and never followed below a
+//! storage's root.
+//!
+//! Each storage owns the temporary names its atomic writes use and their
+//! removal after a crash ([`Storage::clean_up`]); callers never match
+//! them.
 //!
 //! Two implementations: [`LocalStorage`] (the default, a directory on the
 //! local file system) and [`MemoryStorage`] (for tests and throwaway
@@ -28,8 +38,9 @@ pub type LockGuard = Box<dyn Any + Send + Sync>;
 ///
 /// Paths are relative, `/`-separated, with no `.` or `..` components.
 /// Writes of whole files are atomic with respect to readers of the same
-/// path only for [`Storage::put_if_absent`]; ordo never reads a file written
-/// by [`Storage::put`] before a later `put_if_absent` publishes it.
+/// path only for [`Storage::put_if_absent`] and [`Storage::put_atomic`];
+/// ordo never reads a file written by [`Storage::put`] before a later
+/// atomic write publishes it.
 ///
 /// ```
 /// use ordo_store::storage::{MemoryStorage, Storage};
@@ -44,8 +55,27 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Creates `path` with `data` unless it exists; returns whether it was
     /// created. The file appears complete or not at all.
     fn put_if_absent(&self, path: &str, data: &[u8]) -> io::Result<bool>;
-    /// Writes a new file `path` (replacing any file there) durably.
+    /// Writes a new file `path` (replacing any file there) durably. A
+    /// reader of `path` during the write may see part of it: ordo only
+    /// `put`s files nobody reads yet.
     fn put(&self, path: &str, data: &[u8]) -> io::Result<()>;
+    /// Writes `path` (replacing any file there) durably, so that readers
+    /// see the previous content or `data` whole, never a part (on local
+    /// storage: a temporary file, then a rename; objects of object stores
+    /// are replaced whole anyway). A crash may leave a temporary file,
+    /// which [`Storage::clean_up`] of the directory deletes.
+    ///
+    /// ```
+    /// use ordo_store::storage::{LocalStorage, Storage};
+    /// let dir = tempfile::tempdir()?;
+    /// let s = LocalStorage::new(dir.path());
+    /// s.put_atomic("meta/zarr.json", b"{}")?;
+    /// s.put_atomic("meta/zarr.json", br#"{"shape": [2]}"#)?;
+    /// assert_eq!(&s.read("meta/zarr.json")?[..], br#"{"shape": [2]}"#);
+    /// assert_eq!(s.list("meta")?, ["zarr.json"]); // no temporary file left
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn put_atomic(&self, path: &str, data: &[u8]) -> io::Result<()>;
     /// Reads a whole file.
     fn read(&self, path: &str) -> io::Result<Bytes>;
     /// Reads `range` of a file; errors if the file is shorter.
@@ -55,6 +85,42 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// The names of the files directly in `dir` (not sub-directories),
     /// sorted; empty if `dir` does not exist.
     fn list(&self, dir: &str) -> io::Result<Vec<String>>;
+    /// The names of the directories directly in `dir`, sorted; empty if
+    /// `dir` does not exist. On an object store these are the common
+    /// prefixes below `dir/`; on local storage, real directories only (a
+    /// link to one is not listed, so walks never follow links). Names that
+    /// are not UTF-8 are left out, as by [`Storage::list`].
+    ///
+    /// ```
+    /// use ordo_store::storage::{MemoryStorage, Storage};
+    /// let s = MemoryStorage::new();
+    /// s.put("a/x/f", b"")?;
+    /// s.put("a/y/z/f", b"")?;
+    /// s.put("a/g", b"")?;
+    /// assert_eq!(s.list_dirs("a")?, ["x", "y"]);
+    /// assert_eq!(s.list("a")?, ["g"]);
+    /// assert!(s.list_dirs("missing")?.is_empty());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn list_dirs(&self, dir: &str) -> io::Result<Vec<String>>;
+    /// What `path` names, without following a link at `path` (links are
+    /// reported as [`PathKind::Link`]; links in the storage's root path
+    /// itself are followed: the empty path is the root, which is what it
+    /// resolves to). A path below a file is [`PathKind::Missing`].
+    ///
+    /// ```
+    /// use ordo_store::storage::{LocalStorage, PathKind, Storage};
+    /// let dir = tempfile::tempdir()?;
+    /// let s = LocalStorage::new(dir.path());
+    /// s.put("a/f", b"x")?;
+    /// assert_eq!(s.kind("")?, PathKind::Directory);
+    /// assert_eq!(s.kind("a")?, PathKind::Directory);
+    /// assert_eq!(s.kind("a/f")?, PathKind::File);
+    /// assert_eq!(s.kind("a/f/g")?, PathKind::Missing);
+    /// assert_eq!(s.kind("b")?, PathKind::Missing);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn kind(&self, path: &str) -> io::Result<PathKind>;
     /// Deletes a file; a missing file is not an error.
     fn delete(&self, path: &str) -> io::Result<()>;
     /// Removes `dir` if it is empty (a no-op where directories do not
@@ -66,7 +132,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// A path for messages (a real path for local storage).
     fn display_path(&self, path: &str) -> PathBuf;
     /// Deletes the temporary files an interrupted [`Storage::put_if_absent`]
-    /// of this storage left directly in `dir` and returns their names;
+    /// or [`Storage::put_atomic`] of this storage left directly in `dir`
+    /// (not in its sub-directories) and returns their names;
     /// other files are never touched. Each storage owns its temporary
     /// names: the default, for storages whose writes leave nothing behind,
     /// deletes nothing.
@@ -74,6 +141,30 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         let _ = dir;
         Ok(Vec::new())
     }
+}
+
+/// What a path of a [`Storage`] names (see [`Storage::kind`]).
+///
+/// ```
+/// use ordo_store::storage::{MemoryStorage, PathKind, Storage};
+/// let s = MemoryStorage::new();
+/// s.put("dir/file", b"")?;
+/// assert_eq!(s.kind("dir")?, PathKind::Directory); // a common prefix
+/// assert_eq!(s.kind("dir/file")?, PathKind::File);
+/// assert_eq!(s.kind("other")?, PathKind::Missing);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// Nothing is there.
+    Missing,
+    /// A file (on local storage, anything that is neither a directory nor
+    /// a link: a regular file, a device, a socket, a pipe).
+    File,
+    /// A directory; on an object store, a prefix that objects share.
+    Directory,
+    /// A symbolic link (local storage only), never followed.
+    Link,
 }
 
 /// Joins storage path segments with `/`, skipping empty ones.

@@ -5,16 +5,15 @@
 pub(crate) mod discover;
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use self::discover::has_manifest;
+use self::discover::{Depth, Walker, storage_path};
 use crate::dataset::OrderedParquetDataset;
 use crate::error::{Error, Result};
 use crate::keys::TopLevel;
 use crate::options::open::OpenOptions;
+use crate::storage::{LocalStorage, PathKind, Storage};
 
 /// A collection of datasets named by keys of type `K`, each in the
 /// directory [`TopLevel::to_path`] gives, relative to the root.
@@ -83,6 +82,8 @@ use crate::options::open::OpenOptions;
 #[derive(Debug)]
 pub struct Store<K> {
     root: PathBuf,
+    /// The root's files: every access of the store goes through it.
+    storage: Arc<dyn Storage>,
     /// The options every dataset and field array of the store opens with.
     options: OpenOptions,
     keys: RwLock<KeySet<K>>,
@@ -151,9 +152,20 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
             });
         }
         let root = root.as_ref().to_path_buf();
-        let known = discover(&root)?;
+        let storage = Arc::new(LocalStorage::new(&root).with_durability(options.durability));
+        Self::open_in(root, storage, options)
+    }
+
+    /// Opens the store whose root `root` is the root of `storage`.
+    pub(crate) fn open_in(
+        root: PathBuf,
+        storage: Arc<dyn Storage>,
+        options: &OpenOptions,
+    ) -> Result<Self> {
+        let known = discover(storage.as_ref())?;
         Ok(Self {
             root,
+            storage,
             options: options.clone(),
             keys: RwLock::new(KeySet {
                 known,
@@ -181,6 +193,16 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
         &self.options
     }
 
+    /// The storage of the root.
+    pub(crate) fn storage(&self) -> &dyn Storage {
+        self.storage.as_ref()
+    }
+
+    /// The walker of the store's directories.
+    pub(crate) fn walker(&self) -> Walker<'_> {
+        Walker::new(self.storage.as_ref())
+    }
+
     /// Walks the root again, replacing the cached key set: picks up
     /// datasets created or removed by other processes or handles.
     ///
@@ -204,7 +226,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn refresh(&self) -> Result<()> {
-        let known = discover(&self.root)?;
+        let known = discover(self.storage.as_ref())?;
         let mut keys = self.write_keys();
         keys.pending.retain(|k| !known.contains(k));
         keys.known = known;
@@ -264,7 +286,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
         let Ok(rel) = key.to_path() else {
             return false;
         };
-        match probe(&self.root, &rel) {
+        match self.walker().probe(&storage_path(&rel)) {
             Ok(found) => {
                 let cached = self.read_keys().known.contains(key);
                 if found != cached {
@@ -405,11 +427,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     pub fn remove(&self, key: &K) -> Result<()> {
         let rel = key.to_path()?;
         let dir = self.dataset_dir(key)?;
-        let found = probe(&self.root, &rel).map_err(|source| Error::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        if found {
+        if self.walker().probe(&storage_path(&rel))? {
             OrderedParquetDataset::open_with(&dir, &self.options)?.remove()?;
             self.prune_parents(&rel)?;
         }
@@ -423,17 +441,16 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// level of it below the root is a link or a file.
     pub(crate) fn dataset_dir(&self, key: &K) -> Result<PathBuf> {
         let rel = key.to_path()?;
-        let mut path = self.root.clone();
-        for comp in rel.components() {
-            path.push(comp);
-            match fs::symlink_metadata(&path) {
-                Ok(m) if m.file_type().is_symlink() => {
-                    return Err(Error::SymlinkInStore { path });
-                }
-                Ok(m) if !m.is_dir() => return Err(Error::NotADirectory { path }),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => break,
-                Err(source) => return Err(Error::Io { path, source }),
+        let walker = self.walker();
+        let mut dir = String::new();
+        for level in rel.iter() {
+            dir = crate::storage::join(&dir, &level.to_string_lossy());
+            let path = || self.storage.display_path(&dir);
+            match walker.kind(&dir)? {
+                PathKind::Directory => {}
+                PathKind::Missing => break,
+                PathKind::Link => return Err(Error::SymlinkInStore { path: path() }),
+                PathKind::File => return Err(Error::NotADirectory { path: path() }),
             }
         }
         Ok(self.root.join(rel))
@@ -442,14 +459,16 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// Removes the dataset directory and its parents while they are empty,
     /// deepest first, stopping below the root.
     fn prune_parents(&self, rel: &Path) -> Result<()> {
+        let walker = self.walker();
         let mut dir = Some(rel);
         while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-            let path = self.root.join(d);
-            match fs::remove_dir(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => break,
-                Err(source) => return Err(Error::Io { path, source }),
+            let path = storage_path(d);
+            self.storage
+                .remove_dir_if_empty(&path)
+                .map_err(walker.io_error(&path))?;
+            // Still there: not empty, and neither are its parents.
+            if walker.kind(&path)? != PathKind::Missing {
+                break;
             }
             dir = d.parent();
         }
@@ -466,7 +485,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
             .into_iter()
             .filter(|k| {
                 k.to_path()
-                    .is_ok_and(|rel| probe(&self.root, &rel).unwrap_or(false))
+                    .is_ok_and(|rel| self.walker().probe(&storage_path(&rel)).unwrap_or(false))
             })
             .collect();
         if !found.is_empty() {
@@ -487,61 +506,20 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     }
 }
 
-/// The keys of the datasets under `root` (see [`Store`]).
-fn discover<K: TopLevel + Ord>(root: &Path) -> Result<BTreeSet<K>> {
+/// The keys of the datasets in `storage` (see [`Store`]).
+fn discover<K: TopLevel + Ord>(storage: &dyn Storage) -> Result<BTreeSet<K>> {
     let mut keys = BTreeSet::new();
-    match fs::metadata(root) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => {
-            return Err(Error::NotADirectory {
-                path: root.to_path_buf(),
-            });
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(keys),
-        Err(source) => {
-            return Err(Error::Io {
-                path: root.to_path_buf(),
-                source,
-            });
-        }
+    let walker = Walker::new(storage);
+    if !walker.root_exists()? {
+        return Ok(keys);
     }
-    walk(root, Path::new(""), K::DEPTH, &mut |rel| {
-        if let Ok(key) = K::from_path(rel) {
+    walker.walk("", Depth::Exactly(K::DEPTH), &mut |rel| {
+        if walker.has_manifest(rel)?
+            && let Ok(key) = K::from_path(Path::new(rel))
+        {
             keys.insert(key);
         }
+        Ok(())
     })?;
     Ok(keys)
-}
-
-/// Calls `found` with each directory `levels` levels below `root/rel` that
-/// holds a manifest, skipping links, files and names starting with `_` or
-/// `.` (or not UTF-8).
-fn walk(root: &Path, rel: &Path, levels: usize, found: &mut dyn FnMut(&Path)) -> Result<()> {
-    for child in discover::subdirectories(root, rel)? {
-        if levels > 1 {
-            walk(root, &child, levels - 1, found)?;
-        } else if has_manifest(&root.join(&child)).map_err(|source| Error::Io {
-            path: root.join(rel),
-            source,
-        })? {
-            found(&child);
-        }
-    }
-    Ok(())
-}
-
-/// Whether `root/rel` is a dataset: every level below the root a real
-/// directory (no link), holding a manifest.
-fn probe(root: &Path, rel: &Path) -> io::Result<bool> {
-    let mut path = root.to_path_buf();
-    for comp in rel.components() {
-        path.push(comp);
-        match fs::symlink_metadata(&path) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Ok(false),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(e),
-        }
-    }
-    has_manifest(&path)
 }

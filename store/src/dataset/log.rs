@@ -17,10 +17,17 @@ use crate::format::manifest::{
 use crate::format::record::{LogEntry, Record};
 use crate::format::snapshot::{Snapshot, StateBase, apply};
 
-/// A checkpoint is written after a commit once this many versions were
-/// committed since the last one (and by the first commit of format 2 on a
-/// format-1 dataset).
-pub(crate) const CHECKPOINT_EVERY: u64 = 100;
+/// The number of commits after which a checkpoint is written, for a state
+/// of `groups` row groups: 10 up to 200 groups, then one more per 20
+/// groups, at most 100 (from 2,000 groups on). Opening applies up to that
+/// many records; a checkpoint costs about 90 bytes per group. So small
+/// datasets, whose checkpoints cost little more than a record, open after
+/// at most 10 records, and large ones write their checkpoint (about 9 MB
+/// at 100,000 groups) once per 100 commits. The first format-2 commit of
+/// a format-1 dataset always writes one.
+pub(crate) fn checkpoint_interval(groups: usize) -> u64 {
+    (groups as u64 / 20).clamp(10, 100)
+}
 
 /// The latest version (tombstones included) and its state.
 pub(crate) struct Head {
@@ -293,13 +300,14 @@ impl OrderedParquetDataset {
     /// Whether a checkpoint is due after committing `s`.
     pub(crate) fn checkpoint_due(&self, s: &Snapshot) -> bool {
         let known = self.checkpointed.load(Ordering::Relaxed);
+        let every = checkpoint_interval(s.stats.len());
         match s.base {
             StateBase::Format1(b) if known <= b => true,
-            StateBase::Format1(_) => s.version - known >= CHECKPOINT_EVERY,
+            StateBase::Format1(_) => s.version - known >= every,
             // A starting record's state counts from the empty state before
-            // it, so checkpoints fall on multiples of the interval.
-            StateBase::Start(b) => s.version - (b - 1).max(known) >= CHECKPOINT_EVERY,
-            StateBase::Checkpoint(b) => s.version - b.max(known) >= CHECKPOINT_EVERY,
+            // it, so checkpoints of a steady size fall on multiples.
+            StateBase::Start(b) => s.version - (b - 1).max(known) >= every,
+            StateBase::Checkpoint(b) => s.version - b.max(known) >= every,
         }
     }
 

@@ -29,7 +29,8 @@ impl std::fmt::Display for Violation {
 
 impl OrderedParquetDataset {
     /// Writes a checkpoint of the latest version now (one is written every
-    /// 100 commits anyway; see docs/FORMAT.md 3.5) and returns its version.
+    /// 10 to 100 commits anyway; see docs/FORMAT.md 3.5) and returns its
+    /// version.
     /// Takes the writer lock; the dataset must exist
     /// ([`Error::DatasetNotFound`]).
     ///

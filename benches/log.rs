@@ -46,8 +46,25 @@ fn fill(ds: &OrderedParquetDataset, groups: usize) {
         ds.write(&ticks(((groups + i) * GROUP) as i64, GROUP), &appends())
             .unwrap();
     }
-    // Measured with the defaults: fsync, auto-GC.
-    OrderedParquetDataset::open(dir).unwrap()
+}
+
+/// `ds.write` of successive `GROUP`-row appends, one per iteration.
+fn bench_appends(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    ds: &OrderedParquetDataset,
+) {
+    let mut next = ds.num_rows() as i64;
+    g.bench_function(name, |b| {
+        b.iter_batched(
+            || {
+                next += GROUP as i64;
+                ticks(next - GROUP as i64, GROUP)
+            },
+            |batch| ds.write(&batch, &appends()).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
 }
 
 fn record_bytes(dir: &Path, version: u64) -> u64 {
@@ -62,13 +79,7 @@ fn log(c: &mut Criterion) {
         let ds = populated(dir.path(), groups);
         let mut g = c.benchmark_group("log");
         g.sample_size(100).measurement_time(Duration::from_secs(10));
-        bench_appends(&mut g, &format!("append_{name}"), &ds);
-        let v = ds.version().unwrap();
-        let bytes: u64 = (v - 9..=v).map(|v| record_bytes(dir.path(), v)).sum();
-        println!(
-            "BYTES per commit record at {name} row groups: {}",
-            bytes / 10
-        );
+        // Open and range reads first, at the size the setup made.
         g.bench_function(format!("open_{name}"), |b| {
             b.iter(|| OrderedParquetDataset::open(dir.path()).unwrap())
         });
@@ -85,6 +96,13 @@ fn log(c: &mut Criterion) {
         g.bench_function(format!("range_{name}"), |b| {
             b.iter(|| ds.read_range(lo.clone(), hi.clone()).unwrap())
         });
+        bench_appends(&mut g, &format!("append_{name}"), &ds);
+        let v = ds.version().unwrap();
+        let bytes: u64 = (v - 9..=v).map(|v| record_bytes(dir.path(), v)).sum();
+        println!(
+            "BYTES per commit record at {name} row groups: {}",
+            bytes / 10
+        );
         let memory = OpenOptions::new().storage(Arc::new(MemoryStorage::new()));
         let in_memory = OrderedParquetDataset::open_with("d", &memory).unwrap();
         fill(&in_memory, groups);

@@ -266,9 +266,9 @@ fn large_datasets_checkpoint_every_100_commits_and_open_lists_nothing() {
         (reopened.version(), reopened.num_row_groups()),
         (Some(250), 2249)
     );
-    // The hint, checkpoint 200, records 200..=250 (200 checks the state's
-    // identity), the missing 251 and the existence of 250.
-    assert_eq!((reads, lists, puts), (1 + 1 + 51 + 1 + 1, 0, 0));
+    // The hint, checkpoint 200, records 201..=250, the missing 251 and
+    // the existence of 250.
+    assert_eq!((reads, lists, puts), (1 + 1 + 50 + 1 + 1, 0, 0));
 
     // A handle that is current refreshes with three calls; a commit costs
     // the same reads plus the data file and the record.

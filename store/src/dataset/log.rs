@@ -197,21 +197,26 @@ impl OrderedParquetDataset {
     /// after it until one is missing: no listing. Falls back to listing
     /// `_ordo/manifests/` when neither is usable.
     pub(crate) fn load_head(&self, known: State) -> Result<Option<Head>> {
+        // The checkpoint the hint names belongs to the current history:
+        // `remove` deletes the hint, then the checkpoints, before any
+        // record, and only checkpoint writers of the new history write a
+        // hint again. A state this handle holds may be of a removed
+        // history: its record's commit id is checked.
         let start = match known {
-            Some(s) => Some(s),
+            Some(s) => Some((s, true)),
             None => match self.read_hint() {
                 Some(c) => match self.read_checkpoint(c)? {
                     Some(Ok(s)) => {
                         self.checkpointed.fetch_max(c, Ordering::Relaxed);
-                        Some(Arc::new(s))
+                        Some((Arc::new(s), false))
                     }
                     _ => None,
                 },
                 None => None,
             },
         };
-        if let Some(s) = start
-            && let Some(head) = self.roll_forward(s)?
+        if let Some((s, check_identity)) = start
+            && let Some(head) = self.roll_forward(s, check_identity)?
         {
             return Ok(Some(head));
         }
@@ -236,18 +241,20 @@ impl OrderedParquetDataset {
 
     /// Applies the records after `s` until one is missing. `None` when the
     /// result cannot be trusted as the head: the record of `s` is not the
-    /// one `s` was built from (the dataset was removed and written again),
-    /// or it is gone (collected), so the missing record may have been
-    /// collected too. Collection deletes in ascending order, so when the
+    /// one `s` was built from (the dataset was removed and written again;
+    /// checked when `check_identity`), or it is gone (collected), so the
+    /// missing record may have been collected too. Collection deletes in ascending order, so when the
     /// last version read still exists after the next one was found
     /// missing, the next one had not been written.
-    fn roll_forward(&self, s: Arc<Snapshot>) -> Result<Option<Head>> {
-        let same = match (&s.commit_id, self.read_entry(s.version)?) {
-            (Some(id), Some(LogEntry::Delta(r))) => r.commit_id == *id,
-            _ => false,
-        };
-        if !same {
-            return Ok(None);
+    fn roll_forward(&self, s: Arc<Snapshot>, check_identity: bool) -> Result<Option<Head>> {
+        if check_identity {
+            let same = match (&s.commit_id, self.read_entry(s.version)?) {
+                (Some(id), Some(LogEntry::Delta(r))) => r.commit_id == *id,
+                _ => false,
+            };
+            if !same {
+                return Ok(None);
+            }
         }
         let mut v = s.version;
         let mut state = Some(s);

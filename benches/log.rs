@@ -126,6 +126,13 @@ fn main() {
         1.5,
     );
     common::report_time_ratio(
+        "append at 100k row groups / at 100, in memory",
+        "log",
+        "append_100k_memory",
+        "append_100_memory",
+        1.5,
+    );
+    common::report_time_ratio(
         "range read at 100k row groups / at 100",
         "log",
         "range_100k",

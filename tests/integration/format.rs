@@ -138,6 +138,8 @@ struct Counting {
     reads: AtomicUsize,
     lists: AtomicUsize,
     puts: AtomicUsize,
+    /// The directories listed, in order.
+    listed: std::sync::Mutex<Vec<String>>,
 }
 
 impl Storage for Counting {
@@ -167,6 +169,7 @@ impl Storage for Counting {
     }
     fn list(&self, dir: &str) -> io::Result<Vec<String>> {
         self.lists.fetch_add(1, Ordering::SeqCst);
+        self.listed.lock().unwrap().push(dir.to_owned());
         self.inner.list(dir)
     }
     fn list_dirs(&self, dir: &str) -> io::Result<Vec<String>> {
@@ -278,6 +281,54 @@ fn large_datasets_checkpoint_every_100_commits_and_open_lists_nothing() {
         .write(&int_batch(&[10_000], &[0]), &appends())
         .unwrap();
     assert_eq!(storage.take(), (3, 0, 2));
+}
+
+#[test]
+fn the_collection_after_commits_lists_no_log() {
+    let storage = Arc::new(Counting::default());
+    let keep_2 = Retention::default()
+        .keep_versions(2)
+        .keep_younger_than(Duration::ZERO);
+    let opts = OpenOptions::new()
+        .storage(storage.clone())
+        .retention(keep_2);
+    let ds = OrderedParquetDataset::open_with("d", &opts).unwrap();
+    appended(&ds, 20); // the first collection (version 8) lists the log once
+    storage.listed.lock().unwrap().clear();
+    for i in 20..32 {
+        ds.write(&int_batch(&[i], &[i]), &appends()).unwrap();
+    }
+    let listed = std::mem::take(&mut *storage.listed.lock().unwrap());
+    assert!(
+        !listed.iter().any(|d| d.ends_with("_ordo/manifests")),
+        "{listed:?}"
+    );
+    // Versions 24 and 32 collected up to the checkpoint of 30 (every 10
+    // commits at this size), keeping 31 and 32.
+    assert_eq!(ds.versions().unwrap(), vec![30, 31, 32]);
+    // Another process's collection is noticed: the oldest version this
+    // handle saw is gone, so the next collection lists again.
+    let other = OrderedParquetDataset::open_with("d", &opts).unwrap();
+    other
+        .gc(&Retention::default()
+            .keep_versions(1)
+            .keep_younger_than(Duration::ZERO))
+        .unwrap();
+    assert_eq!(other.versions().unwrap(), vec![32]);
+    storage.listed.lock().unwrap().clear();
+    for i in 32..40 {
+        ds.write(&int_batch(&[i], &[i]), &appends()).unwrap();
+    }
+    let listed = std::mem::take(&mut *storage.listed.lock().unwrap());
+    assert!(
+        listed.iter().any(|d| d.ends_with("_ordo/manifests")),
+        "{listed:?}"
+    );
+    // The newest checkpoint before the kept 39 and 40 is the one the other
+    // collection wrote at 32: nothing more to collect.
+    assert_eq!(ds.versions().unwrap(), (32..=40).collect::<Vec<_>>());
+    assert_eq!(ds.num_rows(), 40);
+    assert!(ds.verify().unwrap().is_empty());
 }
 
 #[test]

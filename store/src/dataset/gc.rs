@@ -73,7 +73,7 @@ impl OrderedParquetDataset {
     /// the base goes: files removed by the collected records, then
     /// checkpoints, then log entries, each oldest first.
     pub(crate) fn gc_locked(&self, retention: &Retention, exact: bool) -> Result<GcReport> {
-        let versions = self.list_versions()?;
+        let versions = self.versions_locked(exact)?;
         let Some(&latest) = versions.last() else {
             return Ok(GcReport::default());
         };
@@ -96,7 +96,32 @@ impl OrderedParquetDataset {
             self.delete_file(&manifest::manifest_path(v))?;
             report.versions_deleted.push(v);
         }
+        self.oldest_seen
+            .store(base.max(versions[0]), Ordering::Relaxed);
         Ok(report)
+    }
+
+    /// The versions on storage, oldest first, with the lock held. The
+    /// collection after commits needs no listing: versions are contiguous
+    /// (commits add the next one, collections delete the oldest first), so
+    /// when the oldest this handle saw still exists they are the run from
+    /// it to this handle's version, the latest under the lock. Otherwise
+    /// (another process collected, or `exact`) the log is listed.
+    fn versions_locked(&self, exact: bool) -> Result<Vec<u64>> {
+        let oldest = self.oldest_seen.load(Ordering::Relaxed);
+        if !exact
+            && oldest > 0
+            && let Some(latest) = self.version()
+            && oldest <= latest
+            && self.entry_exists(oldest)?
+        {
+            return Ok((oldest..=latest).collect());
+        }
+        let versions = self.list_versions()?;
+        if let Some(&first) = versions.first() {
+            self.oldest_seen.store(first, Ordering::Relaxed);
+        }
+        Ok(versions)
     }
 
     /// The index in `versions` of the oldest version `retention` keeps.

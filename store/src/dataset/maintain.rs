@@ -141,6 +141,8 @@ impl OrderedParquetDataset {
             .remove_dir_if_empty(&self.prefix)
             .map_err(self.io_error(""))?;
         self.set_current(None);
+        self.oldest_seen
+            .store(0, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 

@@ -93,6 +93,9 @@ pub struct OrderedParquetDataset {
     current: RwLock<Option<Arc<Snapshot>>>,
     /// The newest checkpoint this handle knows of (0: none).
     checkpointed: AtomicU64,
+    /// The oldest version this handle saw on storage (0: none yet), which
+    /// spares the collection after commits a listing.
+    oldest_seen: AtomicU64,
 }
 
 impl OrderedParquetDataset {
@@ -114,6 +117,7 @@ impl OrderedParquetDataset {
             retention: options.retention.clone(),
             current: RwLock::new(None),
             checkpointed: AtomicU64::new(0),
+            oldest_seen: AtomicU64::new(0),
         };
         ds.refresh()?;
         Ok(ds)
@@ -135,6 +139,7 @@ impl OrderedParquetDataset {
             retention: self.retention.clone(),
             current: RwLock::new(snapshot),
             checkpointed: AtomicU64::new(0),
+            oldest_seen: AtomicU64::new(0),
         })
     }
 

@@ -93,7 +93,7 @@ pub enum Error {
     },
 
     /// A row-group file cannot be decoded (truncated, corrupt) or does not
-    /// match what the manifest says about it.
+    /// match what the log records about it.
     #[error("corrupt row-group file {path}: {source}")]
     CorruptRowGroup {
         /// The file.

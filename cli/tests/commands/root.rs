@@ -93,7 +93,7 @@ fn verify_a_root_checks_every_dataset() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("root/a/x: ok"), "{stdout}");
     assert!(
-        stdout.contains("root/b: ") && stdout.contains("the manifest says"),
+        stdout.contains("root/b: ") && stdout.contains("recorded"),
         "{stdout}"
     );
     // The damaged dataset alone.

@@ -233,7 +233,7 @@ impl OrderedParquetDataset {
             })?;
         if batch.num_rows() as u64 != rg.num_rows {
             return Err(format!(
-                "has {} rows, the manifest says {}",
+                "has {} rows, {} recorded",
                 batch.num_rows(),
                 rg.num_rows
             ));
@@ -250,7 +250,7 @@ impl OrderedParquetDataset {
         );
         if cmp_values(&min, &rg.min).is_ne() || cmp_values(&max, &rg.max).is_ne() {
             return Err(format!(
-                "holds [{min}, {max}], the manifest says [{}, {}]",
+                "holds [{min}, {max}], [{}, {}] recorded",
                 rg.min, rg.max
             ));
         }

@@ -433,7 +433,7 @@ impl Iterator for RowFileReader {
     }
 }
 
-/// What the manifest says of a row-group file, checked by [`read_all`].
+/// What the log records of a row-group file, checked by [`read_all`].
 pub(crate) struct Expected {
     pub size: u64,
     pub crc32c: Option<u32>,
@@ -470,7 +470,7 @@ pub(crate) fn read_all(
     })?;
     if bytes.len() as u64 != expected.size {
         return Err(corrupt(format!(
-            "size is {} bytes, the manifest says {}",
+            "size is {} bytes, {} recorded",
             bytes.len(),
             expected.size
         )));
@@ -479,7 +479,7 @@ pub(crate) fn read_all(
         let got = crc32c::crc32c(&bytes);
         if got != want {
             return Err(corrupt(format!(
-                "checksum mismatch: CRC-32C is {got:08x}, the manifest says {want:08x}"
+                "checksum mismatch: CRC-32C is {got:08x}, {want:08x} recorded"
             )));
         }
     }

@@ -174,6 +174,7 @@ fn inputs_the_fuzzers_found_stay_fixed() {
         let data = std::fs::read(&path).unwrap();
         match name.split('-').next().unwrap() {
             "manifest" => checks::manifest(&data),
+            "checkpoint" => checks::checkpoint(&data),
             "key_from_path" => checks::key_from_path(&data),
             "period" => checks::period(&data),
             "value" => checks::value(&data),

@@ -139,7 +139,42 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
     })
 }
 
+/// Checks that the blocks the file's footer declares lie inside the file:
+/// arrow-ipc allocates a block's declared length before reading it, so a
+/// damaged length would otherwise ask for up to terabytes (an abort, not
+/// an error).
+fn check_blocks(bytes: &[u8]) -> Result<(), String> {
+    let n = bytes.len();
+    let magic = b"ARROW1";
+    if n < 2 * magic.len() + 4 || &bytes[n - magic.len()..] != magic {
+        return Err("not an Arrow IPC file (no ARROW1 magic at its end)".into());
+    }
+    let end = n - magic.len() - 4;
+    let footer_len = i32::from_le_bytes(bytes[end..end + 4].try_into().expect("4 bytes"));
+    let footer_len = usize::try_from(footer_len)
+        .ok()
+        .filter(|&l| l <= end)
+        .ok_or_else(|| format!("its footer length {footer_len} does not fit its {n} bytes"))?;
+    let footer = arrow::ipc::root_as_footer(&bytes[end - footer_len..end])
+        .map_err(|e| format!("its footer does not decode: {e}"))?;
+    let blocks = footer.recordBatches().into_iter().flatten();
+    for block in blocks.chain(footer.dictionaries().into_iter().flatten()) {
+        let (offset, meta, body) = (block.offset(), block.metaDataLength(), block.bodyLength());
+        let fits = offset >= 0
+            && meta >= 0
+            && body >= 0
+            && i128::from(offset) + i128::from(meta) + i128::from(body) <= n as i128;
+        if !fits {
+            return Err(format!(
+                "a block at offset {offset} of {meta} + {body} bytes runs past its {n} bytes"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn decode_unchecked(bytes: &[u8]) -> Result<Snapshot, String> {
+    check_blocks(bytes)?;
     let reader = FileReader::try_new(Cursor::new(bytes), None)
         .map_err(|e| format!("not an Arrow IPC file: {e}"))?;
     let table = reader.schema();
@@ -301,6 +336,11 @@ mod tests {
         for cut in [0, 8, bytes.len() / 2, bytes.len() - 1] {
             assert!(decode(&bytes[..cut]).is_err(), "truncated at {cut}");
         }
+        // A block length far past the end, as a fuzzer found: an error,
+        // not an allocation of a terabyte (which aborts the process).
+        let found = include_bytes!("../../../fuzz/regressions/checkpoint-huge-block-length.arrow");
+        let err = decode(found).unwrap_err();
+        assert!(err.contains("runs past"), "{err}");
         let mut overlapping = sample(DataType::Int64, OrderedValue::Int(1), OrderedValue::Int(2));
         overlapping.stats.push(overlapping.stats[0].clone());
         let err = decode(&encode(&overlapping)).unwrap_err();

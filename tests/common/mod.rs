@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod faulty;
+pub mod fixtures;
 pub mod workload;
 
 use std::collections::BTreeMap;

@@ -12,27 +12,8 @@ use bytes::Bytes;
 use ordo::storage::{LockGuard, MemoryStorage, PathKind, Storage};
 use ordo::{Coalesce, OpenOptions, OrderedParquetDataset, Retention, RowGroupTarget, WriteOptions};
 
+use crate::common::fixtures::format1_copy;
 use crate::common::int_batch;
-
-fn fixture_copy(into: &Path) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/format1/ticks");
-    let to = into.join("ticks");
-    copy_dir(&from, &to);
-    to
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn log_json(ds_dir: &Path, v: u64) -> serde_json::Value {
     let path = ds_dir.join(format!("_ordo/manifests/{v:020}.json"));
@@ -46,7 +27,7 @@ fn appends() -> WriteOptions {
 #[test]
 fn a_format1_dataset_opens_reads_verifies_and_upgrades_on_its_next_write() {
     let dir = tempfile::tempdir().unwrap();
-    let path = fixture_copy(dir.path());
+    let path = format1_copy(dir.path());
     assert_eq!(log_json(&path, 3)["format_version"], 1);
     let ds = OrderedParquetDataset::open(&path).unwrap();
     assert_eq!(
@@ -109,7 +90,7 @@ fn a_format1_dataset_opens_reads_verifies_and_upgrades_on_its_next_write() {
 #[test]
 fn upgrade_commits_once_and_keeps_the_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let path = fixture_copy(dir.path());
+    let path = format1_copy(dir.path());
     let ds = OrderedParquetDataset::open(&path).unwrap();
     let rows = ds.read().unwrap();
     let report = ds.upgrade().unwrap();

@@ -76,6 +76,16 @@ fn state(ds: &OrderedParquetDataset) -> Model {
     }
 }
 
+/// `n` values never written before, from the counter `next`.
+fn fresh_values(next: &mut i64, n: usize) -> Vec<i64> {
+    (0..n)
+        .map(|_| {
+            *next += 1;
+            *next
+        })
+        .collect()
+}
+
 fn run(ops: &[Op]) {
     let storage = Arc::new(MemoryStorage::new());
     let keep_all = Retention::default()
@@ -101,26 +111,14 @@ fn run(ops: &[Op]) {
             Op::Append(n) => {
                 let from = model.rows.last().map_or(0, |r| r.0 + 1);
                 let ts: Vec<i64> = (from..from + *n as i64).collect();
-                let v: Vec<i64> = ts
-                    .iter()
-                    .map(|_| {
-                        next_value += 1;
-                        next_value
-                    })
-                    .collect();
+                let v = fresh_values(&mut next_value, ts.len());
                 let report = ds.write(&int_batch(&ts, &v), &write).unwrap();
                 model.rows.extend(ts.into_iter().zip(v));
                 commit(&ds, report, &model);
             }
             Op::Merge { start, n } => {
                 let ts: Vec<i64> = (0..*n as i64).map(|i| *start as i64 + 2 * i).collect();
-                let v: Vec<i64> = ts
-                    .iter()
-                    .map(|_| {
-                        next_value += 1;
-                        next_value
-                    })
-                    .collect();
+                let v = fresh_values(&mut next_value, ts.len());
                 let report = ds.write(&int_batch(&ts, &v), &write).unwrap();
                 model.rows.extend(ts.into_iter().zip(v));
                 model.rows.sort_by_key(|r| r.0); // stable: new rows after equal old ones

@@ -1,34 +1,16 @@
 //! `ordo upgrade` on a dataset written by the previous release (format 1),
 //! and every command still reading it before and after.
 
-use std::path::Path;
-
 use crate::common::{assert_error, ok, ordo, snapshot};
 
-fn fixture(into: &Path) -> std::path::PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/format1/ticks");
-    let to = into.join("ticks");
-    copy_dir(&from, &to);
-    to
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+#[path = "../../../tests/common/fixtures.rs"]
+mod fixtures;
+use fixtures::format1_copy;
 
 #[test]
 fn upgrade_commits_once_and_every_command_reads_before_and_after() {
     let d = tempfile::tempdir().unwrap();
-    fixture(d.path());
+    format1_copy(d.path());
     let before = ok(d.path(), &["cat", "ticks"]);
     assert_eq!(before.lines().count(), 46, "header and 45 rows");
     assert_eq!(

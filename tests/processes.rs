@@ -44,9 +44,11 @@ fn main() {
         }
         return;
     }
-    let tests: [(&str, Check); 3] = [
+    let tests: Vec<(&str, Check)> = vec![
         ("one_writer_three_readers", one_writer_three_readers),
         ("two_writer_processes", two_writer_processes),
+        #[cfg(feature = "cloud")]
+        ("four_writer_processes_on_s3", four_writer_processes_on_s3),
         (
             "a_lock_held_by_another_process",
             lock_held_by_another_process,
@@ -148,6 +150,7 @@ fn child(role: &str, root: &Path) -> Result<(), String> {
         "shared-writer" => {
             let w: i64 = std::env::var("ORDO_PROC_WRITER").unwrap().parse().unwrap();
             let n: u64 = std::env::var("ORDO_PROC_COMMITS").unwrap().parse().unwrap();
+            let stride: i64 = std::env::var("ORDO_PROC_WRITERS").unwrap().parse().unwrap();
             let open = workload::open_options(workload::short_retention());
             let ds = OrderedParquetDataset::open_with(root.join("shared"), &open).map_err(e)?;
             let mut versions = Vec::new();
@@ -155,7 +158,7 @@ fn child(role: &str, root: &Path) -> Result<(), String> {
                 let options = workload::write_options(false)
                     .key_value_metadata([(format!("writer{w}"), Some(i.to_string()))]);
                 let report = ds
-                    .write(&workload::commit_batch(i, w, 2), &options)
+                    .write(&workload::commit_batch(i, w, stride), &options)
                     .map_err(e)?;
                 versions.push(report.version.to_string());
             }
@@ -322,15 +325,34 @@ fn one_writer_three_readers() -> Result<String, String> {
 
 fn two_writer_processes() -> Result<String, String> {
     let root = tempfile::tempdir().unwrap();
-    let commits = 40u64;
-    let writers: Vec<_> = (0..2)
+    writer_processes(root.path(), 2, 40)
+}
+
+/// Four writer processes x 25 commits on one dataset in an S3 bucket: no
+/// lock, optimistic commits.
+#[cfg(feature = "cloud")]
+fn four_writer_processes_on_s3() -> Result<String, String> {
+    let Some(root) = common::object::roots("processes")
+        .pop()
+        .filter(|r| r.starts_with("s3"))
+    else {
+        return Ok("skipped: ORDO_TEST_S3 is not set".into());
+    };
+    writer_processes(Path::new(&root), 4, 25)
+}
+
+/// `n` writer processes commit `commits` times each to one dataset under
+/// `root` (a directory or a URL): every commit lands exactly once.
+fn writer_processes(root: &Path, n: i64, commits: u64) -> Result<String, String> {
+    let writers: Vec<_> = (0..n)
         .map(|w| {
             spawn(
                 "shared-writer",
-                root.path(),
+                root,
                 &[
                     ("ORDO_PROC_WRITER", w.to_string()),
                     ("ORDO_PROC_COMMITS", commits.to_string()),
+                    ("ORDO_PROC_WRITERS", n.to_string()),
                 ],
             )
         })
@@ -344,18 +366,18 @@ fn two_writer_processes() -> Result<String, String> {
             }
         }
     }
-    let expected_versions: BTreeSet<u64> = (1..=2 * commits).collect();
+    let expected_versions: BTreeSet<u64> = (1..=n as u64 * commits).collect();
     if versions != expected_versions {
         return Err(format!("versions {versions:?}"));
     }
-    // Every row of every commit of both writers, exactly once.
-    let ds = OrderedParquetDataset::open(root.path().join("shared")).unwrap();
+    // Every row of every commit of every writer, exactly once.
+    let ds = OrderedParquetDataset::open(root.join("shared")).unwrap();
     let mut got = workload::rows_of(&ds.read().unwrap());
     got.sort_unstable();
     let mut want = Vec::new();
-    for w in 0..2 {
+    for w in 0..n {
         for i in 1..=commits {
-            let b = workload::commit_batch(i, w, 2);
+            let b = workload::commit_batch(i, w, n);
             want.extend(workload::rows_of(&b));
         }
     }
@@ -364,9 +386,8 @@ fn two_writer_processes() -> Result<String, String> {
         return Err(format!("{} rows read, {} written", got.len(), want.len()));
     }
     let meta = ds.key_value_metadata();
-    if meta.get("writer0").map(String::as_str) != Some("40")
-        || meta.get("writer1").map(String::as_str) != Some("40")
-    {
+    let last = commits.to_string();
+    if (0..n).any(|w| meta.get(&format!("writer{w}")) != Some(&last)) {
         return Err(format!("metadata {meta:?}"));
     }
     if !ds.verify().unwrap().is_empty() {

@@ -94,7 +94,7 @@ fn describe(field: &FieldArray) -> Result<Value> {
 
 /// `ordo fields ls`.
 fn ls(keydir: &std::path::Path, as_json: bool) -> Result<ExitCode> {
-    if !keydir.is_dir() {
+    if !crate::is_remote(keydir) && !keydir.is_dir() {
         return Err(format!("no directory at {}", keydir.display()).into());
     }
     let mut fields = Vec::new();

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use ordo::{OrderedParquetDataset, dataset_dirs};
 use serde_json::{Value, json};
 
-use crate::{Result, info::value_json, open_existing, progress, table};
+use crate::{Result, info::value_json, is_remote, open_existing, progress, table};
 
 /// Arguments of `ordo ls`.
 #[derive(Debug, clap::Args)]
@@ -91,7 +91,7 @@ fn display(root: &Path, rel: &Path) -> PathBuf {
 
 /// Runs `ordo ls`.
 pub fn ls(args: LsArgs) -> Result<ExitCode> {
-    if !args.root.exists() {
+    if !is_remote(&args.root) && !args.root.exists() {
         return Err(format!("no directory at {}", args.root.display()).into());
     }
     let mut found = Vec::new();

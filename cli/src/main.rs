@@ -183,6 +183,12 @@ fn open_at(path: &Path, version: Option<u64>) -> Result<OrderedParquetDataset> {
     }
 }
 
+/// Whether `path` is an object-store URL (`s3://…`, `gs://…`, `az://…`,
+/// `memory://…`) rather than a local path: every command takes either.
+fn is_remote(path: &Path) -> bool {
+    path.to_str().is_some_and(ordo::storage::is_url)
+}
+
 /// Parses a `KEY=VALUE` argument.
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {

@@ -198,6 +198,45 @@ pub enum Error {
         column: String,
     },
 
+    /// A path or URL names no storage ordo can open (unknown scheme,
+    /// malformed URL, or an object-store URL without the `cloud` feature).
+    #[error("cannot open {location}: {source}")]
+    InvalidLocation {
+        /// The path or URL as given.
+        location: String,
+        /// Why.
+        source: std::io::Error,
+    },
+
+    /// Writers kept committing the version this write was about to commit:
+    /// it was planned again on each new latest version, and gave up after
+    /// `attempts` tries. Nothing of it was committed.
+    #[error(
+        "{path}: gave up after {attempts} attempts: other writers committed each version this write tried to commit"
+    )]
+    CommitConflict {
+        /// The dataset.
+        path: PathBuf,
+        /// How many times the write was planned and tried.
+        attempts: u32,
+    },
+
+    /// A write on storage without an exclusive lock took longer than half
+    /// the grace period between writing its first file and publishing its
+    /// commit: another process's garbage collection could have deleted
+    /// its files, so it deleted them itself and committed nothing.
+    #[error(
+        "{path}: the write took {elapsed:?}, more than half the grace period of {grace:?}; nothing was committed (raise Retention::grace_period for slow writes)"
+    )]
+    GracePeriodExceeded {
+        /// The dataset.
+        path: PathBuf,
+        /// How long the write had been running when it gave up.
+        elapsed: std::time::Duration,
+        /// The handle's grace period.
+        grace: std::time::Duration,
+    },
+
     /// An option has an invalid value.
     #[error("invalid option `{option}`: {reason}")]
     InvalidOption {

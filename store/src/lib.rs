@@ -36,7 +36,12 @@ pub use intersect::{IntersectOptions, Intersections, Step};
 pub use keys::{KeyError, SubLevel, TopLevel};
 /// The ndarray crate field arrays are read and written with.
 pub use ndarray;
-pub use options::open::{DEFAULT_LOCK_TIMEOUT, OpenOptions};
+/// The `object_store` crate ordo's object storage is built on (with the
+/// `cloud` feature): hand an `Arc<dyn ObjectStore>` you already hold to
+/// [`storage::ObjectStorage::new`].
+#[cfg(feature = "cloud")]
+pub use object_store;
+pub use options::open::{DEFAULT_COMMIT_ATTEMPTS, DEFAULT_LOCK_TIMEOUT, OpenOptions};
 pub use options::period::{Period, PeriodUnit};
 pub use options::{
     Coalesce, CompactOptions, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention, RowGroupTarget,

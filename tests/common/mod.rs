@@ -3,6 +3,8 @@
 
 pub mod faulty;
 pub mod fixtures;
+#[cfg(feature = "cloud")]
+pub mod object;
 pub mod workload;
 
 use std::collections::BTreeMap;

@@ -17,6 +17,7 @@ mod keys;
 mod keys_proptest;
 mod log_proptest;
 mod merge;
+mod object_storage;
 mod options;
 mod polars;
 mod store;

@@ -105,20 +105,34 @@ fn a_store_hands_its_options_to_its_datasets_and_fields() {
 }
 
 #[test]
-fn stores_refuse_another_storage_and_fields_live_in_any() {
+fn stores_and_fields_live_in_any_storage() {
     let dir = tempfile::tempdir().unwrap();
     let memory = MemoryStorage::new();
     let in_memory = OpenOptions::new().storage(Arc::new(memory.clone()));
-    let err = Store::<Run>::open_with(dir.path(), &in_memory).unwrap_err();
+    // A store inside another storage: its root is a directory there.
+    let store = Store::<Run>::open_with("stores/a", &in_memory).unwrap();
+    let run = Run { name: "r3".into() };
+    let batch = int_batch(&[1, 2], &[1, 2]);
+    store
+        .get(&run)
+        .unwrap()
+        .write(&batch, &ordo::WriteOptions::new("ts"))
+        .unwrap();
     assert!(
-        matches!(
-            err,
-            Error::InvalidOption {
-                option: "storage",
-                ..
-            }
-        ),
-        "{err}"
+        memory.paths().iter().all(|p| p.starts_with("stores/a/")),
+        "{:?}",
+        memory.paths()
+    );
+    assert_eq!(
+        Store::<Run>::open_with("stores/a", &in_memory)
+            .unwrap()
+            .keys(),
+        [run]
+    );
+    assert!(
+        Store::<Run>::open_with("stores/b", &in_memory)
+            .unwrap()
+            .is_empty()
     );
     // A field in memory: the same code as on disk, nothing on disk.
     let spec = FieldSpec::new(ElementType::U8, [2]);
@@ -146,6 +160,7 @@ fn stores_refuse_another_storage_and_fields_live_in_any() {
         memory
             .paths()
             .iter()
+            .filter(|p| !p.starts_with("stores/"))
             .all(|p| p.starts_with("runs/7/_fields/img.")),
         "{:?}",
         memory.paths()

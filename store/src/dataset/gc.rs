@@ -82,7 +82,7 @@ impl OrderedParquetDataset {
         let mut report = GcReport::default();
         let collect: Vec<u64> = versions.iter().copied().filter(|&v| v < base).collect();
         if exact || latest.is_multiple_of(SWEEP_EVERY) {
-            self.sweep(base, latest, &mut report)?;
+            self.sweep(base, latest, retention.grace(), &mut report)?;
         }
         if !collect.is_empty() {
             self.delete_removed_files(&collect, base, &mut report)?;
@@ -238,11 +238,16 @@ impl OrderedParquetDataset {
     /// crashed writer whose version number was later reused). Plus the
     /// temporary files interrupted publications (of records, checkpoints
     /// and the hint) left, which the storage knows by name.
-    fn sweep(&self, base: u64, latest: u64, report: &mut GcReport) -> Result<()> {
+    fn sweep(
+        &self,
+        base: u64,
+        latest: u64,
+        grace: std::time::Duration,
+        report: &mut GcReport,
+    ) -> Result<()> {
         let mut base_files: Option<HashSet<String>> = None;
         let mut added: std::collections::HashMap<u64, HashSet<String>> = Default::default();
-        let names = self.storage.list(&self.prefix).map_err(self.io_error(""))?;
-        for name in names {
+        for name in self.sweepable_files(grace)? {
             let Some(t) = manifest::data_file_version(&name) else {
                 continue; // not ordo's
             };
@@ -280,6 +285,26 @@ impl OrderedParquetDataset {
                 .extend(cleaned.into_iter().map(|n| format!("{dir}/{n}")));
         }
         Ok(())
+    }
+
+    /// The files of the data directory the sweep may judge: all of them
+    /// under an exclusive lock (no writer runs), else those modified at
+    /// least the grace period ago (a younger one may belong to a writer
+    /// about to commit it).
+    fn sweepable_files(&self, grace: std::time::Duration) -> Result<Vec<String>> {
+        if self.storage.exclusive_lock() {
+            return self.storage.list(&self.prefix).map_err(self.io_error(""));
+        }
+        let now = std::time::SystemTime::now();
+        let files = self
+            .storage
+            .list_modified(&self.prefix)
+            .map_err(self.io_error(""))?;
+        Ok(files
+            .into_iter()
+            .filter(|(_, modified)| now.duration_since(*modified).is_ok_and(|age| age >= grace))
+            .map(|(name, _)| name)
+            .collect())
     }
 
     fn delete_file(&self, name: &str) -> Result<()> {

@@ -243,28 +243,46 @@ impl OrderedParquetDataset {
     /// result cannot be trusted as the head: the record of `s` is not the
     /// one `s` was built from (the dataset was removed and written again;
     /// checked when `check_identity`), or it is gone (collected), so the
-    /// missing record may have been collected too. Collection deletes in ascending order, so when the
-    /// last version read still exists after the next one was found
-    /// missing, the next one had not been written.
+    /// missing record may have been collected too. Collection deletes in
+    /// ascending order, so when the last version read still exists after
+    /// the next one was found missing, the next one had not been written.
+    ///
+    /// In the steady state (nothing new) that is two requests: the next
+    /// record, missing, then the record of `s`, whose reading checks its
+    /// identity and its existence at once.
     fn roll_forward(&self, s: Arc<Snapshot>, check_identity: bool) -> Result<Option<Head>> {
-        if check_identity {
-            let same = match (&s.commit_id, self.read_entry(s.version)?) {
-                (Some(id), Some(LogEntry::Delta(r))) => r.commit_id == *id,
-                _ => false,
+        let is_same = |entry: Option<LogEntry>| match (&s.commit_id, entry) {
+            (Some(id), Some(LogEntry::Delta(r))) => r.commit_id == *id,
+            _ => false,
+        };
+        let first = self.read_entry(s.version + 1)?;
+        if first.is_none() {
+            let current = self.read_entry(s.version)?;
+            let trusted = if check_identity {
+                is_same(current)
+            } else {
+                current.is_some()
             };
-            if !same {
-                return Ok(None);
-            }
+            let version = s.version;
+            return Ok(trusted.then_some(Head {
+                version,
+                state: Some(s),
+            }));
+        }
+        if check_identity && !is_same(self.read_entry(s.version)?) {
+            return Ok(None);
         }
         let mut v = s.version;
         let mut state = Some(s);
-        while let Some(entry) = self.read_entry(v + 1)? {
+        let mut next = first;
+        while let Some(entry) = next {
             match entry {
                 LogEntry::Full(m) if m.removed => state = None,
                 LogEntry::Full(m) => state = Some(Arc::new(Snapshot::from_manifest(m))),
                 LogEntry::Delta(r) => self.apply_record(&mut state, &r)?,
             }
             v += 1;
+            next = self.read_entry(v + 1)?;
         }
         Ok(self.entry_exists(v)?.then_some(Head { version: v, state }))
     }

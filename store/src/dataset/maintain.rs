@@ -68,26 +68,9 @@ impl OrderedParquetDataset {
         // waiting on it and one that creates a new one could both proceed,
         // but create-if-absent publishing lets only one commit each version.
         let _guard = self.lock()?;
-        let Some(head) = self.load_head(None)? else {
+        let published = self.retrying(|| self.publish_tombstone())?;
+        if !published {
             return Ok(());
-        };
-        if let Some(state) = head.state {
-            let tomb = Record {
-                format: FORMAT_NAME.into(),
-                format_version: RECORD_FORMAT_VERSION,
-                version: head.version + 1,
-                commit_id: new_commit_id(),
-                created_at_ms: super::write::now_ms(),
-                operation: Operation::Remove,
-                ordered_on: state.ordered_on.clone(),
-                schema: None,
-                add: Vec::new(),
-                remove: Vec::new(),
-                metadata_set: Default::default(),
-                metadata_unset: Vec::new(),
-                removed: true,
-            };
-            self.publish_record(&tomb)?;
         }
         for name in self.storage.list(&self.prefix).map_err(self.io_error(""))? {
             if manifest::data_file_version(&name).is_some() {
@@ -144,6 +127,33 @@ impl OrderedParquetDataset {
         self.oldest_seen
             .store(0, std::sync::atomic::Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Publishes a tombstone on the latest version unless it is one;
+    /// `false` when the dataset has no version at all.
+    fn publish_tombstone(&self) -> Result<bool> {
+        let Some(head) = self.load_head(None)? else {
+            return Ok(false);
+        };
+        if let Some(state) = head.state {
+            let tomb = Record {
+                format: FORMAT_NAME.into(),
+                format_version: RECORD_FORMAT_VERSION,
+                version: head.version + 1,
+                commit_id: new_commit_id(),
+                created_at_ms: super::write::now_ms(),
+                operation: Operation::Remove,
+                ordered_on: state.ordered_on.clone(),
+                schema: None,
+                add: Vec::new(),
+                remove: Vec::new(),
+                metadata_set: Default::default(),
+                metadata_unset: Vec::new(),
+                removed: true,
+            };
+            self.publish_record(&tomb)?;
+        }
+        Ok(true)
     }
 
     /// Checks every invariant of the version this handle sees and returns

@@ -88,6 +88,8 @@ pub struct OrderedParquetDataset {
     prefix: String,
     /// How long operations wait for the writer lock.
     lock_timeout: std::time::Duration,
+    /// How many times a write is tried against racing writers.
+    commit_attempts: u32,
     /// The rule of the collection after commits.
     retention: Retention,
     current: RwLock<Option<Arc<Snapshot>>>,
@@ -109,10 +111,20 @@ impl OrderedParquetDataset {
     /// Opens the dataset at `path` with `options`: its storage, lock
     /// timeout, durability and retention (see [`OpenOptions`]).
     pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Self> {
-        let (storage, prefix) = options.locate(path.as_ref());
+        let (storage, prefix) = options.locate(path.as_ref())?;
+        Self::open_in(storage, prefix, options)
+    }
+
+    /// Opens the dataset at `prefix` of `storage` (a store's dataset).
+    pub(crate) fn open_in(
+        storage: Arc<dyn Storage>,
+        prefix: String,
+        options: &OpenOptions,
+    ) -> Result<Self> {
         let ds = Self {
             storage,
             prefix,
+            commit_attempts: options.commit_attempts,
             lock_timeout: options.lock_timeout,
             retention: options.retention.clone(),
             current: RwLock::new(None),
@@ -136,6 +148,7 @@ impl OrderedParquetDataset {
             storage: self.storage.clone(),
             prefix: self.prefix.clone(),
             lock_timeout: self.lock_timeout,
+            commit_attempts: self.commit_attempts,
             retention: self.retention.clone(),
             current: RwLock::new(snapshot),
             checkpointed: AtomicU64::new(0),

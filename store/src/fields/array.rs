@@ -18,7 +18,7 @@ use super::zarr::{TIME_CHUNK, TIME_FILL, lock, truncations, zarr_err};
 use super::zarr_store::ZarrStore;
 use crate::error::{Error, Result};
 use crate::options::open::OpenOptions;
-use crate::storage::{LocalStorage, PathKind, Storage, join};
+use crate::storage::{PathKind, Storage, join};
 
 /// How many times a read is retried while truncations keep overlapping it.
 const READ_ATTEMPTS: usize = 16;
@@ -70,10 +70,10 @@ fn check_name(name: &str) -> Result<()> {
 
 /// The `.zarr` directory of field `name` of `dataset_dir` under `options`:
 /// its storage and prefix in it.
-fn locate(dataset_dir: &Path, name: &str, options: &OpenOptions) -> ZarrStore {
-    let (storage, dataset) = options.locate(dataset_dir);
+fn locate(dataset_dir: &Path, name: &str, options: &OpenOptions) -> Result<ZarrStore> {
+    let (storage, dataset) = options.locate(dataset_dir)?;
     let prefix = join(&dataset, &format!("{FIELDS_DIR}/{name}.zarr"));
-    ZarrStore::new(storage, prefix)
+    Ok(ZarrStore::new(storage, prefix))
 }
 
 /// Makes [`Error::Io`]s naming `path` of `storage`.
@@ -135,7 +135,7 @@ impl FieldArray {
     ) -> Result<Self> {
         check_name(name)?;
         spec.check()?;
-        let store = Arc::new(locate(dataset_dir.as_ref(), name, options));
+        let store = Arc::new(locate(dataset_dir.as_ref(), name, options)?);
         let root = store.display_path("");
         let _guard = lock(&store, options.lock_timeout)?;
         if group_document(&store)? != PathKind::Missing {
@@ -249,7 +249,7 @@ impl FieldArray {
         options: &OpenOptions,
     ) -> Result<Self> {
         check_name(name)?;
-        let store = Arc::new(locate(dataset_dir.as_ref(), name, options));
+        let store = Arc::new(locate(dataset_dir.as_ref(), name, options)?);
         let root = store.display_path("");
         if group_document(&store)? != PathKind::File {
             return Err(Error::FieldNotFound { path: root });
@@ -287,7 +287,8 @@ impl FieldArray {
 
     /// The names of the fields of `dataset_dir`, sorted.
     pub fn list(dataset_dir: impl AsRef<Path>) -> Result<Vec<String>> {
-        Self::list_in(&LocalStorage::new(dataset_dir.as_ref()), "")
+        let (storage, _) = OpenOptions::new().locate(dataset_dir.as_ref())?;
+        Self::list_in(storage.as_ref(), "")
     }
 
     /// The names of the fields of the dataset directory `dataset` of

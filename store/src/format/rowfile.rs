@@ -212,16 +212,35 @@ fn unit_factor(meta: &ParquetMetaData, leaf: usize, dt: &DataType) -> i64 {
     }
 }
 
-/// A [`ChunkReader`] over one file of a [`Storage`], with ranged reads.
+/// A [`ChunkReader`] over one file of a [`Storage`]: ranged reads, or
+/// (when every column is wanted) the whole file in one read, served from
+/// memory after. A decoder asks for the footer, the page index and each
+/// column chunk in turn: on an object store each would be a request.
 pub(crate) struct StorageReader {
     storage: Arc<dyn Storage>,
     path: String,
     len: u64,
+    whole: Option<std::sync::OnceLock<Bytes>>,
 }
 
 impl StorageReader {
+    /// Ranged reads of `path`, `len` bytes long.
     pub(crate) fn new(storage: Arc<dyn Storage>, path: String, len: u64) -> Self {
-        Self { storage, path, len }
+        Self {
+            storage,
+            path,
+            len,
+            whole: None,
+        }
+    }
+
+    /// Reads all of `path` at the first access, and serves every range
+    /// from it.
+    pub(crate) fn whole(storage: Arc<dyn Storage>, path: String, len: u64) -> Self {
+        Self {
+            whole: Some(std::sync::OnceLock::new()),
+            ..Self::new(storage, path, len)
+        }
     }
 }
 
@@ -241,9 +260,35 @@ impl ChunkReader for StorageReader {
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
-        self.storage
-            .read_range(&self.path, start..start + length as u64)
-            .map_err(|e| ParquetError::External(Box::new(e)))
+        let external = |e: std::io::Error| ParquetError::External(Box::new(e));
+        let Some(cell) = &self.whole else {
+            return self
+                .storage
+                .read_range(&self.path, start..start + length as u64)
+                .map_err(external);
+        };
+        let all = match cell.get() {
+            Some(all) => all,
+            None => {
+                let read = self
+                    .storage
+                    .read_range(&self.path, 0..self.len)
+                    .map_err(external)?;
+                cell.get_or_init(|| read)
+            }
+        };
+        let end = start.saturating_add(length as u64);
+        if end > all.len() as u64 {
+            return Err(external(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{}: range {start}..{end} past the end ({} bytes)",
+                    self.path,
+                    all.len()
+                ),
+            )));
+        }
+        Ok(all.slice(start as usize..end as usize))
     }
 }
 
@@ -364,7 +409,16 @@ pub(crate) fn open(
     spec: ReadSpec<'_>,
 ) -> Result<RowFileReader> {
     let full = storage.display_path(path);
-    let reader = StorageReader::new(storage.clone(), path.to_owned(), size);
+    // Every column wanted: one read of the whole file beats one per
+    // column chunk (and the footer's), above all on object stores.
+    let every_column = spec
+        .columns
+        .is_none_or(|c| c.len() >= spec.schema.fields().len());
+    let reader = if every_column {
+        StorageReader::whole(storage.clone(), path.to_owned(), size)
+    } else {
+        StorageReader::new(storage.clone(), path.to_owned(), size)
+    };
     // The storage's errors reach here wrapped by the decoder: a missing
     // file and other I/O failures are told apart from undecodable bytes,
     // as `read_all` does.

@@ -127,11 +127,22 @@ pub enum DuplicatesOn {
 /// 5 versions plus those of its last minute. Readers pinned to a version
 /// kept by this rule never lose a file.
 ///
+/// On storage without an exclusive lock (object stores), another writer's
+/// new files exist before its commit record does, so the sweep for
+/// unreferenced files also spares those modified less than the
+/// `grace_period` ago (default 1 hour), and a writer gives up before
+/// publishing a commit whose first file it wrote more than half a grace
+/// period ago ([`Error::GracePeriodExceeded`](crate::Error::GracePeriodExceeded)).
+/// Processes sharing a bucket should use the same grace period. On local
+/// storage the writer lock proves that no writer is running while the
+/// collection does, and the grace period is not used.
+///
 /// ```
 /// use std::time::Duration;
 /// use ordo_store::Retention;
 /// assert_eq!(Retention::default().versions(), 5);
 /// assert_eq!(Retention::default().younger_than(), Duration::from_secs(60));
+/// assert_eq!(Retention::default().grace(), Duration::from_secs(3600));
 /// let r = Retention::default().keep_versions(3).keep_younger_than(Duration::ZERO);
 /// assert_eq!(r.versions(), 3);
 /// ```
@@ -139,6 +150,7 @@ pub enum DuplicatesOn {
 pub struct Retention {
     versions: usize,
     younger_than: Duration,
+    grace: Duration,
 }
 
 impl Default for Retention {
@@ -146,6 +158,7 @@ impl Default for Retention {
         Self {
             versions: 5,
             younger_than: Duration::from_secs(60),
+            grace: Duration::from_secs(3600),
         }
     }
 }
@@ -161,6 +174,18 @@ impl Retention {
     pub fn keep_younger_than(mut self, age: Duration) -> Self {
         self.younger_than = age;
         self
+    }
+
+    /// Spares unreferenced files younger than `grace` on storage without an
+    /// exclusive lock (see the type's docs).
+    pub fn grace_period(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// The grace period of unreferenced files on shared storage.
+    pub fn grace(&self) -> Duration {
+        self.grace
     }
 
     /// How many recent versions are kept.

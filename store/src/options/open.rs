@@ -7,11 +7,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::{Error, Result};
 use crate::options::Retention;
-use crate::storage::{Durability, LocalStorage, Storage};
+use crate::storage::{Durability, Storage, storage_for};
 
 /// How long a writer waits for the lock by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many times a write is tried against racing writers by default.
+pub const DEFAULT_COMMIT_ATTEMPTS: u32 = 20;
 
 /// Options of a handle: an [`OrderedParquetDataset`](crate::OrderedParquetDataset),
 /// a [`Store`](crate::Store) (and so the datasets and field arrays it
@@ -50,6 +54,7 @@ pub struct OpenOptions {
     pub(crate) durability: Durability,
     pub(crate) storage: Option<Arc<dyn Storage>>,
     pub(crate) retention: Retention,
+    pub(crate) commit_attempts: u32,
 }
 
 impl Default for OpenOptions {
@@ -66,6 +71,7 @@ impl OpenOptions {
             durability: Durability::Sync,
             storage: None,
             retention: Retention::default(),
+            commit_attempts: DEFAULT_COMMIT_ATTEMPTS,
         }
     }
 
@@ -99,8 +105,26 @@ impl OpenOptions {
         self
     }
 
-    /// The storage and prefix of `path` under these options.
-    pub(crate) fn locate(&self, path: &Path) -> (Arc<dyn Storage>, String) {
+    /// How many times a write is planned and tried when other writers
+    /// commit the version it was about to commit (default 20; at least 1).
+    /// This happens on storages without an exclusive lock (object
+    /// stores), where writers are optimistic; after the last attempt the
+    /// write fails with [`Error::CommitConflict`](crate::Error::CommitConflict).
+    ///
+    /// ```
+    /// use ordo_store::OpenOptions;
+    /// let impatient = OpenOptions::new().commit_attempts(3);
+    /// # let _ = impatient;
+    /// ```
+    pub fn commit_attempts(mut self, attempts: u32) -> Self {
+        self.commit_attempts = attempts.max(1);
+        self
+    }
+
+    /// The storage and prefix of `path` under these options: inside the
+    /// given storage, or the storage `path` names (a local directory or,
+    /// with the `cloud` feature, an object-store URL).
+    pub(crate) fn locate(&self, path: &Path) -> Result<(Arc<dyn Storage>, String)> {
         match &self.storage {
             Some(storage) => {
                 let prefix = path
@@ -111,12 +135,14 @@ impl OpenOptions {
                     })
                     .collect::<Vec<_>>()
                     .join("/");
-                (storage.clone(), prefix)
+                Ok((storage.clone(), prefix))
             }
-            None => (
-                Arc::new(LocalStorage::new(path).with_durability(self.durability)),
-                String::new(),
-            ),
+            None => storage_for(path, self.durability)
+                .map(|s| (s, String::new()))
+                .map_err(|source| Error::InvalidLocation {
+                    location: path.display().to_string(),
+                    source,
+                }),
         }
     }
 }

@@ -75,6 +75,10 @@ impl Drop for MemoryLock {
 }
 
 impl Storage for MemoryStorage {
+    fn has_links(&self) -> bool {
+        false
+    }
+
     fn put_if_absent(&self, path: &str, data: &[u8]) -> io::Result<bool> {
         let mut files = self.files();
         if files.contains_key(path) {

@@ -13,12 +13,18 @@
 //! removal after a crash ([`Storage::clean_up`]); callers never match
 //! them.
 //!
-//! Two implementations: [`LocalStorage`] (the default, a directory on the
-//! local file system) and [`MemoryStorage`] (for tests and throwaway
-//! pipelines).
+//! Three implementations: [`LocalStorage`] (the default, a directory on
+//! the local file system), [`MemoryStorage`] (for tests and throwaway
+//! pipelines) and, with the `cloud` feature, `ObjectStorage` (S3, GCS,
+//! Azure, any `object_store::ObjectStore`). [`storage_for`] picks one for
+//! a path or URL.
 
 mod local;
+mod location;
 mod memory;
+#[cfg(feature = "cloud")]
+mod object;
+mod prefixed;
 
 use std::any::Any;
 use std::io;
@@ -29,7 +35,11 @@ use std::time::Duration;
 use bytes::Bytes;
 
 pub use local::{Durability, LocalStorage};
+pub use location::{is_url, storage_for};
 pub use memory::MemoryStorage;
+#[cfg(feature = "cloud")]
+pub use object::ObjectStorage;
+pub(crate) use prefixed::Prefixed;
 
 /// A held writer lock; dropping it releases the lock.
 pub type LockGuard = Box<dyn Any + Send + Sync>;
@@ -121,14 +131,42 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     fn kind(&self, path: &str) -> io::Result<PathKind>;
+    /// Whether paths of this storage may be symbolic links (local file
+    /// systems): walkers then check every level before listing below it.
+    /// Object stores and memory have none, which spares those requests.
+    fn has_links(&self) -> bool {
+        true
+    }
     /// Deletes a file; a missing file is not an error.
     fn delete(&self, path: &str) -> io::Result<()>;
     /// Removes `dir` if it is empty (a no-op where directories do not
     /// exist); a missing or non-empty directory is not an error.
     fn remove_dir_if_empty(&self, dir: &str) -> io::Result<()>;
     /// Takes the exclusive lock named by `path`, waiting up to `timeout`;
-    /// `Ok(None)` when it stayed held by another holder.
+    /// `Ok(None)` when it stayed held by another holder. See
+    /// [`Storage::exclusive_lock`] for what a held lock proves.
     fn lock(&self, path: &str, timeout: Duration) -> io::Result<Option<LockGuard>>;
+    /// Whether a lock held through [`Storage::lock`] proves that no other
+    /// holder runs (true for local and memory storage). An object store's
+    /// lock is a lease, broken after it expires: it is not proof. Then
+    /// dataset writers are optimistic instead of locking (the put-if-absent
+    /// of a commit record decides races) and garbage collection spares
+    /// unreferenced files younger than the grace period, since another
+    /// writer may be about to commit them.
+    fn exclusive_lock(&self) -> bool {
+        true
+    }
+    /// The names of the files directly in `dir` with their last
+    /// modification times, sorted by name. Needed only by storages whose
+    /// lock is not exclusive (the grace period of garbage collection);
+    /// the default says it is unsupported.
+    fn list_modified(&self, dir: &str) -> io::Result<Vec<(String, std::time::SystemTime)>> {
+        let _ = dir;
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this storage does not report modification times",
+        ))
+    }
     /// A path for messages (a real path for local storage).
     fn display_path(&self, path: &str) -> PathBuf;
     /// Deletes the temporary files an interrupted [`Storage::put_if_absent`]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::format::manifest::{self, MANIFEST_DIR};
-use crate::storage::{LocalStorage, PathKind, Storage, join};
+use crate::storage::{PathKind, Storage, join};
 
 /// The dataset directories under `root`, relative to it and sorted: every
 /// directory at any depth whose `_ordo/manifests/` holds a manifest. `root`
@@ -49,7 +49,8 @@ use crate::storage::{LocalStorage, PathKind, Storage, join};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn dataset_dirs(root: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
-    dataset_dirs_in(&LocalStorage::new(root.as_ref()))
+    let (storage, _) = crate::OpenOptions::new().locate(root.as_ref())?;
+    dataset_dirs_in(storage.as_ref())
 }
 
 /// [`dataset_dirs`] of the root of `storage`.
@@ -140,12 +141,12 @@ impl<'a> Walker<'a> {
     }
 
     /// Whether `rel/_ordo/manifests/` (real directories, no links) holds a
-    /// manifest file.
+    /// manifest file. On storage without links, one listing.
     pub(crate) fn has_manifest(&self, rel: &str) -> Result<bool> {
         let mut dir = rel.to_owned();
         for level in MANIFEST_DIR.split('/') {
             dir = join(&dir, level);
-            if self.kind(&dir)? != PathKind::Directory {
+            if self.storage.has_links() && self.kind(&dir)? != PathKind::Directory {
                 return Ok(false);
             }
         }
@@ -161,6 +162,9 @@ impl<'a> Walker<'a> {
         let mut dir = String::new();
         for level in rel.split('/').filter(|l| !l.is_empty()) {
             dir = join(&dir, level);
+            if !self.storage.has_links() {
+                break; // listing the manifests below answers for every level
+            }
             if self.kind(&dir)? != PathKind::Directory {
                 return Ok(false);
             }
@@ -194,7 +198,7 @@ pub(crate) fn storage_path(rel: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::MemoryStorage;
+    use crate::storage::{LocalStorage, MemoryStorage};
 
     /// Makes `rel` look like a dataset (a manifest file name is enough for
     /// discovery).

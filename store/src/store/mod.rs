@@ -13,7 +13,7 @@ use crate::dataset::OrderedParquetDataset;
 use crate::error::{Error, Result};
 use crate::keys::TopLevel;
 use crate::options::open::OpenOptions;
-use crate::storage::{LocalStorage, PathKind, Storage};
+use crate::storage::{PathKind, Prefixed, Storage};
 
 /// A collection of datasets named by keys of type `K`, each in the
 /// directory [`TopLevel::to_path`] gives, relative to the root.
@@ -128,9 +128,11 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     }
 
     /// Opens the store at `root` with `options`, which its datasets and
-    /// field arrays open with (lock timeout, durability, retention). A
-    /// store lives on the local file system: options with a
-    /// [`storage`](OpenOptions::storage) are [`Error::InvalidOption`].
+    /// field arrays open with (lock timeout, durability, retention,
+    /// commit attempts). `root` is a local directory or, with the `cloud`
+    /// feature, an object-store URL (`s3://bucket/prefix`, `gs://…`,
+    /// `az://…`, `memory://…`). With a [`storage`](OpenOptions::storage)
+    /// in `options`, `root` is a `/`-separated directory inside it.
     ///
     /// ```
     /// use std::time::Duration;
@@ -145,15 +147,9 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open_with(root: impl AsRef<Path>, options: &OpenOptions) -> Result<Self> {
-        if options.storage.is_some() {
-            return Err(Error::InvalidOption {
-                option: "storage",
-                reason: "a store lives in a local directory; open its datasets one by one on another storage".into(),
-            });
-        }
         let root = root.as_ref().to_path_buf();
-        let storage = Arc::new(LocalStorage::new(&root).with_durability(options.durability));
-        Self::open_in(root, storage, options)
+        let (storage, prefix) = options.locate(&root)?;
+        Self::open_in(root, Prefixed::over(storage, prefix), options)
     }
 
     /// Opens the store whose root `root` is the root of `storage`.
@@ -163,10 +159,13 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
         options: &OpenOptions,
     ) -> Result<Self> {
         let known = discover(storage.as_ref())?;
+        // Datasets and fields open inside the root's storage, by their
+        // paths relative to the root: one client for a whole bucket.
+        let options = options.clone().storage(storage.clone());
         Ok(Self {
             root,
             storage,
-            options: options.clone(),
+            options,
             keys: RwLock::new(KeySet {
                 known,
                 pending: BTreeSet::new(),
@@ -437,8 +436,10 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
         Ok(())
     }
 
-    /// The directory of `key`'s dataset, after checking that no existing
-    /// level of it below the root is a link or a file.
+    /// The directory of `key`'s dataset relative to the root (where the
+    /// store's options, which hold the root's storage, open it), after
+    /// checking that no existing level of it below the root is a link or
+    /// a file.
     pub(crate) fn dataset_dir(&self, key: &K) -> Result<PathBuf> {
         let rel = key.to_path()?;
         let walker = self.walker();
@@ -453,7 +454,7 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
                 PathKind::File => return Err(Error::NotADirectory { path: path() }),
             }
         }
-        Ok(self.root.join(rel))
+        Ok(rel)
     }
 
     /// Removes the dataset directory and its parents while they are empty,

@@ -103,6 +103,7 @@ pub(crate) fn cutter(
 }
 
 /// What a commit does to the layout.
+#[derive(Clone)]
 enum Change {
     /// Merge new rows (conformed to the dataset's schema, deduplicated
     /// among themselves on `dedup_key`), then coalesce.
@@ -205,35 +206,63 @@ impl OrderedParquetDataset {
         let fresh_schema = initial_schema(batch)?;
         dedup::key_columns(&options.duplicates_on, batch, idx)?;
 
-        let _guard = self.lock()?;
-        let (last_version, current) = self.latest_locked()?;
-        let schema = match &current {
-            Some(s) if s.ordered_on != *column => {
-                return Err(Error::OrderedOnMismatch {
-                    path: self.path(),
-                    dataset: s.ordered_on.clone(),
-                    given: column.clone(),
-                });
+        self.retrying(|| {
+            let _guard = self.lock()?;
+            let (last_version, current) = self.latest_locked()?;
+            let schema = match &current {
+                Some(s) if s.ordered_on != *column => {
+                    return Err(Error::OrderedOnMismatch {
+                        path: self.path(),
+                        dataset: s.ordered_on.clone(),
+                        given: column.clone(),
+                    });
+                }
+                Some(s) => s.schema.clone(),
+                None => fresh_schema.clone(),
+            };
+            let data = conform(batch, &schema).map_err(self.located())?;
+            let idx = schema.index_of(column).expect("conformed");
+            let dedup_key = dedup::key_columns(&options.duplicates_on, &data, idx)?;
+            let data = match &dedup_key {
+                Some(key) => dedup::keep_last(&data, idx, key).map_err(self.located())?,
+                None => data,
+            };
+            let base = Base {
+                current,
+                last_version,
+                schema,
+                idx,
+                cutter: cutter.clone(),
+            };
+            self.commit(base, Change::Write { data, dedup_key }, options.into())
+                .map_err(self.located())
+        })
+    }
+
+    /// Runs `attempt` (which takes the lock, plans on the latest version
+    /// and commits) until it does not lose the race for the next version
+    /// to another writer, at most the handle's `commit_attempts` times,
+    /// sleeping a random, growing while between tries. Only storages
+    /// without an exclusive lock see such races.
+    pub(crate) fn retrying<T>(&self, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match attempt() {
+                Err(Error::ConcurrentCommit { .. }) if tries < self.commit_attempts => {
+                    let cap_ms = (5u64 << tries.min(7)).min(500);
+                    let pause = random_u64() % (cap_ms + 1);
+                    std::thread::sleep(std::time::Duration::from_millis(pause));
+                }
+                Err(Error::ConcurrentCommit { .. }) => {
+                    return Err(Error::CommitConflict {
+                        path: self.path(),
+                        attempts: tries,
+                    });
+                }
+                other => return other,
             }
-            Some(s) => s.schema.clone(),
-            None => fresh_schema,
-        };
-        let data = conform(batch, &schema).map_err(self.located())?;
-        let idx = schema.index_of(column).expect("conformed");
-        let dedup_key = dedup::key_columns(&options.duplicates_on, &data, idx)?;
-        let data = match &dedup_key {
-            Some(key) => dedup::keep_last(&data, idx, key).map_err(self.located())?,
-            None => data,
-        };
-        let base = Base {
-            current,
-            last_version,
-            schema,
-            idx,
-            cutter,
-        };
-        self.commit(base, Change::Write { data, dedup_key }, options.into())
-            .map_err(self.located())
+        }
     }
 
     /// The latest version number (tombstones included) and snapshot, with
@@ -259,8 +288,13 @@ impl OrderedParquetDataset {
         Ok((guard, last_version, snapshot))
     }
 
-    /// Takes the writer lock, waiting up to the handle's lock timeout.
+    /// Takes the writer lock, waiting up to the handle's lock timeout. On
+    /// storage whose lock is a lease (object stores), writers take none:
+    /// they are optimistic (see [`Self::retrying`]).
     pub(crate) fn lock(&self) -> Result<LockGuard> {
+        if !self.storage.exclusive_lock() {
+            return Ok(Box::new(()));
+        }
         let path = self.file_path(LOCK_FILE);
         self.storage
             .lock(&path, self.lock_timeout)
@@ -317,33 +351,35 @@ impl OrderedParquetDataset {
         bounds: Option<(OrderedValue, OrderedValue)>,
     ) -> Result<WriteReport> {
         options.target.check()?;
-        let (_guard, last_version, snapshot) = self.lock_existing()?;
-        let schema = snapshot.schema.clone();
-        let groups = match bounds {
-            None => 0..snapshot.stats.len(),
-            Some((start, end)) => {
-                let dt = schema.field(snapshot.ordered_index()).data_type();
-                let column = &snapshot.ordered_on;
-                // A start above every storable value selects nothing; an
-                // end above every storable value is no bound.
-                match bound_to_stored(&start, dt, column)? {
-                    None => 0..0,
-                    Some(lo) => {
-                        let hi = bound_to_stored(&end, dt, column)?;
-                        overlapping(&snapshot.stats, Some(&lo), hi.as_ref())
+        self.retrying(|| {
+            let (_guard, last_version, snapshot) = self.lock_existing()?;
+            let schema = snapshot.schema.clone();
+            let groups = match &bounds {
+                None => 0..snapshot.stats.len(),
+                Some((start, end)) => {
+                    let dt = schema.field(snapshot.ordered_index()).data_type();
+                    let column = &snapshot.ordered_on;
+                    // A start above every storable value selects nothing; an
+                    // end above every storable value is no bound.
+                    match bound_to_stored(start, dt, column)? {
+                        None => 0..0,
+                        Some(lo) => {
+                            let hi = bound_to_stored(end, dt, column)?;
+                            overlapping(&snapshot.stats, Some(&lo), hi.as_ref())
+                        }
                     }
                 }
-            }
-        };
-        let cutter = cutter(&options.target, &schema, &snapshot.ordered_on)?;
-        let base = Base::existing(snapshot, last_version, cutter);
-        let commit = CommitOptions {
-            coalesce: &Coalesce::Never,
-            compression: options.compression,
-            metadata: &[],
-        };
-        self.commit(base, Change::Compact(groups), commit)
-            .map_err(self.located())
+            };
+            let cutter = cutter(&options.target, &schema, &snapshot.ordered_on)?;
+            let base = Base::existing(snapshot, last_version, cutter);
+            let commit = CommitOptions {
+                coalesce: &Coalesce::Never,
+                compression: options.compression,
+                metadata: &[],
+            };
+            self.commit(base, Change::Compact(groups), commit)
+                .map_err(self.located())
+        })
     }
 
     /// Changes the key-value metadata: `Some` adds or updates a key, `None`
@@ -390,16 +426,18 @@ impl OrderedParquetDataset {
         change: Change,
         metadata: &[(String, Option<String>)],
     ) -> Result<WriteReport> {
-        let (_guard, last_version, snapshot) = self.lock_existing()?;
-        // No row group is cut: any cutter does.
-        let cutter = Cutter::Rows(crate::options::DEFAULT_ROW_GROUP_ROWS);
-        let base = Base::existing(snapshot, last_version, cutter);
-        let commit = CommitOptions {
-            coalesce: &Coalesce::Never,
-            compression: crate::options::default_compression(),
-            metadata,
-        };
-        self.commit(base, change, commit)
+        self.retrying(|| {
+            let (_guard, last_version, snapshot) = self.lock_existing()?;
+            // No row group is cut: any cutter does.
+            let cutter = Cutter::Rows(crate::options::DEFAULT_ROW_GROUP_ROWS);
+            let base = Base::existing(snapshot, last_version, cutter);
+            let commit = CommitOptions {
+                coalesce: &Coalesce::Never,
+                compression: crate::options::default_compression(),
+                metadata,
+            };
+            self.commit(base, change.clone(), commit)
+        })
     }
 
     /// Upgrades a dataset written in format 1 (whole-version manifests) to
@@ -456,6 +494,7 @@ impl OrderedParquetDataset {
         }
         let version = base.last_version + 1;
         let new_batches = layout.new_groups();
+        let started = std::time::Instant::now();
         let entries = self.write_files(version, &base, &new_batches, options.compression)?;
         report.row_groups_written = entries.len();
         report.rows_written = new_batches.iter().map(|b| b.num_rows() as u64).sum();
@@ -479,6 +518,7 @@ impl OrderedParquetDataset {
             metadata_unset,
             removed: false,
         };
+        self.check_grace(started, &new_files)?;
         self.publish_or_clean_up(&record, &new_files)?;
         drop(layout);
         let state = self.install(base.current, &record)?;
@@ -552,14 +592,41 @@ impl OrderedParquetDataset {
         Ok(layout)
     }
 
+    /// On storage without an exclusive lock, another process's garbage
+    /// collection deletes unreferenced files older than the grace period:
+    /// a write whose files were written more than half of it ago deletes
+    /// them and commits nothing (the half leaves room for clock skew
+    /// between the collector and the store).
+    fn check_grace(&self, started: std::time::Instant, new_files: &[String]) -> Result<()> {
+        let grace = self.retention.grace();
+        let elapsed = started.elapsed();
+        if self.storage.exclusive_lock() || elapsed <= grace / 2 {
+            return Ok(());
+        }
+        for f in new_files {
+            let _ = self.storage.delete(&self.file_path(f));
+        }
+        Err(Error::GracePeriodExceeded {
+            path: self.path(),
+            elapsed,
+            grace,
+        })
+    }
+
     /// Publishes `record`; on failure deletes `new_files`, unless the
     /// record did get published (e.g. the final directory sync failed, or
     /// the reply was lost): then they are live.
+    ///
+    /// On storage without an exclusive lock (object stores), only a lost
+    /// race proves the record will never exist: after any other error the
+    /// request may still be applied later (a timeout), so the files are
+    /// left to garbage collection, which spares them for the grace period.
     fn publish_or_clean_up(&self, record: &Record, new_files: &[String]) -> Result<()> {
         let Err(e) = self.publish_record(record) else {
             return Ok(());
         };
-        if !self.is_own_record(record) {
+        let lost_race = matches!(e, Error::ConcurrentCommit { .. });
+        if lost_race || (self.storage.exclusive_lock() && !self.is_own_record(record)) {
             for f in new_files {
                 let _ = self.storage.delete(&self.file_path(f));
             }

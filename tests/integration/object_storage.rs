@@ -1,0 +1,387 @@
+//! Datasets, stores, intersections and fields in object storage, through
+//! URLs: on the process's in-memory object store (`memory://`) always, and
+//! on an S3 API server when `ORDO_TEST_S3` names a bucket URL (`.ci/run`
+//! starts one; see README). Optimistic writers racing on threads, the
+//! grace period of garbage collection, and bad input leaving the bucket
+//! as it was.
+#![cfg(feature = "cloud")]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::common::{int_batch, object::roots};
+use ordo::arrow::array::{AsArray, RecordBatch};
+use ordo::arrow::datatypes::Int64Type;
+use ordo::storage::{ObjectStorage, Storage};
+use ordo::{
+    Coalesce, DuplicatesOn, Error, IntersectOptions, OpenOptions, OrderedParquetDataset,
+    OrderedValue, Retention, RowGroupTarget, Store, TopLevel, WriteOptions,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, TopLevel)]
+struct Sensor {
+    site: String,
+    channel: u32,
+}
+
+fn ints(batch: &RecordBatch, column: &str) -> Vec<i64> {
+    batch
+        .column_by_name(column)
+        .unwrap()
+        .as_primitive::<Int64Type>()
+        .values()
+        .to_vec()
+}
+
+fn opts() -> WriteOptions {
+    WriteOptions::new("ts")
+        .row_group_target_size(RowGroupTarget::Rows(4))
+        .coalesce(Coalesce::Never)
+}
+
+/// Every object below `root` with its bytes, to prove nothing changed.
+fn objects(root: &str) -> BTreeMap<String, Vec<u8>> {
+    let storage = ObjectStorage::from_url(root).unwrap();
+    let mut out = BTreeMap::new();
+    let mut dirs = vec![String::new()];
+    while let Some(dir) = dirs.pop() {
+        let join = |n: &str| {
+            if dir.is_empty() {
+                n.to_owned()
+            } else {
+                format!("{dir}/{n}")
+            }
+        };
+        for f in storage.list(&dir).unwrap() {
+            let path = join(&f);
+            out.insert(path.clone(), storage.read(&path).unwrap().to_vec());
+        }
+        dirs.extend(storage.list_dirs(&dir).unwrap().iter().map(|d| join(d)));
+    }
+    out
+}
+
+#[test]
+fn a_dataset_lives_at_a_url() {
+    for root in roots("dataset") {
+        let url = format!("{root}/ticks");
+        let ds = OrderedParquetDataset::open(&url).unwrap();
+        assert_eq!(ds.version(), None, "{url}");
+        assert_eq!(ds.path().to_str(), Some(url.as_str()));
+        ds.write(&int_batch(&[1, 2, 3, 4, 5], &[1, 1, 1, 1, 1]), &opts())
+            .unwrap();
+        ds.write(&int_batch(&[6, 7], &[2, 2]), &opts()).unwrap();
+        // An overlapping correction, last wins on ts.
+        let fix = opts().duplicates_on(DuplicatesOn::Columns(vec![]));
+        ds.write(&int_batch(&[2, 3], &[9, 9]), &fix).unwrap();
+        ds.set_metadata([("source", Some("station 7"))]).unwrap();
+
+        let again = OrderedParquetDataset::open(&url).unwrap();
+        assert_eq!(again.version(), Some(4), "{url}");
+        let all = again.read().unwrap();
+        assert_eq!(ints(&all, "ts"), [1, 2, 3, 4, 5, 6, 7], "{url}");
+        assert_eq!(ints(&all, "v"), [1, 9, 9, 1, 1, 2, 2], "{url}");
+        let some = again
+            .read_range(OrderedValue::from(3), OrderedValue::from(6))
+            .unwrap();
+        assert_eq!(ints(&some, "ts"), [3, 4, 5]);
+        assert_eq!(again.key_value_metadata()["source"], "station 7");
+        assert!(again.verify().unwrap().is_empty(), "{url}");
+        let first = again.at_version(1).unwrap().read().unwrap();
+        assert_eq!(ints(&first, "v"), [1, 1, 1, 1, 1]);
+
+        again.remove().unwrap();
+        assert!(
+            objects(&url).is_empty(),
+            "{url}: {:?}",
+            objects(&url).keys()
+        );
+        assert_eq!(OrderedParquetDataset::open(&url).unwrap().version(), None);
+    }
+}
+
+#[test]
+fn a_store_its_intersections_and_discovery_live_at_a_url() {
+    for root in roots("store") {
+        let store = Store::<Sensor>::open(&root).unwrap();
+        let a = Sensor {
+            site: "berlin".into(),
+            channel: 1,
+        };
+        let b = Sensor {
+            site: "paris".into(),
+            channel: 2,
+        };
+        store
+            .get(&a)
+            .unwrap()
+            .write(&int_batch(&[1, 2, 3, 4, 5, 6], &[1; 6]), &opts())
+            .unwrap();
+        store
+            .get(&b)
+            .unwrap()
+            .write(&int_batch(&[3, 4, 8], &[2; 3]), &opts())
+            .unwrap();
+
+        let reopened = Store::<Sensor>::open(&root).unwrap();
+        assert_eq!(reopened.keys(), [a.clone(), b.clone()], "{root}");
+        let found = ordo::dataset_dirs(&root).unwrap();
+        assert_eq!(found.len(), 2, "{root}: {found:?}");
+
+        let steps: Vec<_> = reopened
+            .iter_intersections(&[a.clone(), b.clone()], IntersectOptions::new())
+            .unwrap()
+            .map(|s| s.unwrap())
+            .collect();
+        let rows: usize = steps
+            .iter()
+            .flat_map(|s| [s.get(&a), s.get(&b)])
+            .flatten()
+            .map(|c| c.num_rows())
+            .sum();
+        assert_eq!(rows, 9, "{root}");
+
+        reopened.remove(&a).unwrap();
+        assert_eq!(Store::<Sensor>::open(&root).unwrap().keys(), [b]);
+    }
+}
+
+#[test]
+fn racing_writers_on_threads_each_commit_once() {
+    for root in roots("race") {
+        let url = format!("{root}/shared");
+        let (writers, commits) = (4, 8);
+        std::thread::scope(|s| {
+            for w in 0..writers {
+                let url = url.clone();
+                s.spawn(move || {
+                    let ds = OrderedParquetDataset::open(&url).unwrap();
+                    for c in 0..commits {
+                        let t = (w * 1000 + c) as i64;
+                        ds.write(&int_batch(&[t], &[w as i64]), &opts()).unwrap();
+                    }
+                });
+            }
+        });
+        let ds = OrderedParquetDataset::open(&url).unwrap();
+        let mut expected: Vec<i64> = (0..writers)
+            .flat_map(|w| (0..commits).map(move |c| (w * 1000 + c) as i64))
+            .collect();
+        expected.sort();
+        assert_eq!(ints(&ds.read().unwrap(), "ts"), expected, "{url}");
+        assert_eq!(ds.version(), Some((writers * commits) as u64));
+        let all = Retention::default().keep_versions(usize::MAX);
+        assert_eq!(ds.gc(&all).unwrap().versions_deleted, Vec::<u64>::new());
+        let versions = ds.versions().unwrap();
+        assert_eq!(
+            versions,
+            (1..=(writers * commits) as u64).collect::<Vec<_>>()
+        );
+        assert!(ds.verify().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn a_writer_that_keeps_losing_gives_up_with_a_named_error() {
+    // Two handles; the second's every attempt loses to a commit of the
+    // first, made between its planning and its publication. A storage
+    // that commits for "the other writer" on each record put does that.
+    let root = format!("memory://give-up-{}", std::process::id());
+    let url = format!("{root}/d");
+    let loser =
+        OrderedParquetDataset::open_with(&url, &OpenOptions::new().commit_attempts(3)).unwrap();
+    let rival = OrderedParquetDataset::open(&url).unwrap();
+    rival.write(&int_batch(&[0], &[0]), &opts()).unwrap();
+    loser.refresh().unwrap();
+    let inner = ObjectStorage::from_url(&root).unwrap();
+    let sabotage = Arc::new(crate::common::object::CommitFirst::new(
+        inner,
+        "d",
+        move |v| {
+            let _ = v;
+            rival
+                .write(&int_batch(&[v as i64 * 10], &[1]), &opts())
+                .unwrap();
+        },
+    ));
+    let loser_on_sabotage = OrderedParquetDataset::open_with(
+        "d",
+        &OpenOptions::new().storage(sabotage).commit_attempts(3),
+    )
+    .unwrap();
+    drop(loser);
+    let err = loser_on_sabotage
+        .write(&int_batch(&[5], &[5]), &opts())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::CommitConflict { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("memory://"), "{err}");
+    let ds = OrderedParquetDataset::open(&url).unwrap();
+    assert!(!ints(&ds.read().unwrap(), "ts").contains(&5));
+    assert!(ds.verify().unwrap().is_empty());
+}
+
+#[test]
+fn gc_spares_young_unreferenced_files_on_shared_storage() {
+    for root in roots("grace") {
+        let url = format!("{root}/d");
+        let ds = OrderedParquetDataset::open(&url).unwrap();
+        ds.write(&int_batch(&[1], &[1]), &opts()).unwrap();
+        // Another writer's file, written but not yet committed.
+        let storage = ObjectStorage::from_url(&url).unwrap();
+        let pending = "00000000000000000002-00000-0123456789abcdef.parquet";
+        storage.put(pending, b"not yet committed").unwrap();
+        let keep_one = Retention::default()
+            .keep_versions(1)
+            .keep_younger_than(Duration::ZERO);
+        ds.gc(&keep_one).unwrap();
+        assert!(
+            storage.list("").unwrap().contains(&pending.to_owned()),
+            "{url}"
+        );
+        // Past the grace period it is a crashed writer's, and goes.
+        let no_grace = keep_one.clone().grace_period(Duration::ZERO);
+        let report = ds.gc(&no_grace).unwrap();
+        assert!(
+            report.files_deleted.contains(&pending.to_owned()),
+            "{report:?}"
+        );
+        assert_eq!(ints(&ds.read().unwrap(), "ts"), [1]);
+    }
+}
+
+#[test]
+fn bad_input_leaves_the_bucket_unchanged() {
+    for root in roots("bad-input") {
+        let url = format!("{root}/d");
+        let ds = OrderedParquetDataset::open(&url).unwrap();
+        ds.write(&int_batch(&[1, 2], &[1, 2]), &opts()).unwrap();
+        let before = objects(&root);
+        let unsorted = ds.write(&int_batch(&[5, 3], &[0, 0]), &opts()).unwrap_err();
+        assert!(matches!(unsorted, Error::Unsorted { .. }), "{unsorted:?}");
+        let wrong_column = ds
+            .write(&int_batch(&[9], &[9]), &WriteOptions::new("v"))
+            .unwrap_err();
+        assert!(
+            matches!(wrong_column, Error::OrderedOnMismatch { .. }),
+            "{wrong_column:?}"
+        );
+        assert_eq!(objects(&root), before, "{root}");
+    }
+}
+
+#[test]
+fn unknown_schemes_are_named_errors() {
+    let err = OrderedParquetDataset::open("ftp://host/x").unwrap_err();
+    assert!(matches!(err, Error::InvalidLocation { .. }), "{err:?}");
+    assert!(err.to_string().contains("ftp://host/x"), "{err}");
+    let err = Store::<Sensor>::open("nope://x").unwrap_err();
+    assert!(err.to_string().contains("unknown storage scheme"), "{err}");
+}
+
+/// The requests each operation sends, counted by an instrumented object
+/// store (in memory: the same requests an S3 client sends). Printed with
+/// `--nocapture`; recorded in docs/PERFORMANCE.md.
+#[test]
+fn requests_per_operation() {
+    use crate::common::object::Counted;
+    let counted = Arc::new(Counted::new(Arc::new(
+        ordo::object_store::memory::InMemory::new(),
+    )));
+    let storage = Arc::new(ObjectStorage::new(counted.clone(), "", "memory://counted").unwrap());
+    let on = OpenOptions::new().storage(storage.clone());
+    let append = WriteOptions::new("ts")
+        .row_group_target_size(RowGroupTarget::Rows(1000))
+        .coalesce(Coalesce::Never);
+    let ds = OrderedParquetDataset::open_with("d", &on).unwrap();
+    for i in 0..30 {
+        let ts: Vec<i64> = (i * 100..(i + 1) * 100).collect();
+        ds.write(&int_batch(&ts, &ts), &append).unwrap();
+    }
+    let mut report = Vec::new();
+    let mut measure = |what: &str, f: &mut dyn FnMut()| {
+        counted.take();
+        f();
+        let counts = counted.take();
+        let total: u64 = counts.values().sum();
+        report.push(format!("{what}: {total} {counts:?}"));
+        counts
+    };
+    let open = measure("open", &mut || {
+        OrderedParquetDataset::open_with("d", &on).unwrap();
+    });
+    let mut i = 30;
+    let appends: Vec<_> = (0..12)
+        .map(|_| {
+            i += 1;
+            let ts: Vec<i64> = (i * 100..(i + 1) * 100).collect();
+            measure("append", &mut || {
+                ds.write(&int_batch(&ts, &ts), &append).unwrap();
+            })
+        })
+        .collect();
+    let reader = OrderedParquetDataset::open_with("d", &on).unwrap();
+    let full = measure("full read", &mut || {
+        reader.read().unwrap();
+    });
+    let range = measure("range read of one row group", &mut || {
+        reader
+            .read_range(OrderedValue::from(1510), OrderedValue::from(1520))
+            .unwrap();
+    });
+
+    // A store of 100 datasets (two levels of keys), and 2 of them
+    // intersected (one row group each per window).
+    let store = Store::<Sensor>::open_with("store", &on).unwrap();
+    let sensor = |i: u32| Sensor {
+        site: format!("site{}", i / 10),
+        channel: i % 10,
+    };
+    for i in 0..100 {
+        let ts: Vec<i64> = (0..20).map(|t| t * 10 + i as i64).collect();
+        store
+            .get(&sensor(i))
+            .unwrap()
+            .write(&int_batch(&ts, &ts), &opts())
+            .unwrap();
+    }
+    let discovery = measure("discovery of 100 datasets (Store::open)", &mut || {
+        assert_eq!(Store::<Sensor>::open_with("store", &on).unwrap().len(), 100);
+    });
+    let pair = [sensor(0), sensor(1)];
+    let mut steps = store
+        .iter_intersections(&pair, IntersectOptions::new())
+        .unwrap();
+    steps.next().unwrap().unwrap(); // the first step also opens the datasets
+    let step = measure("4 iter_intersections steps (2 datasets)", &mut || {
+        for _ in 0..4 {
+            steps.next().unwrap().unwrap();
+        }
+    });
+
+    for line in &report {
+        println!("{line}");
+    }
+    let plain = |c: &crate::common::object::Requests| {
+        c.get("get") == Some(&2) && c.get("put") == Some(&2) && c.len() == 2
+    };
+    // Steady state: the next record (missing) and the current one read,
+    // the data file and the commit record written; a checkpoint now and
+    // then, and the collection after every 8th version.
+    let steady = appends.iter().filter(|c| plain(c)).count();
+    assert!(
+        steady >= 9,
+        "appends of 2 reads + 2 writes: {steady} of 12: {report:?}"
+    );
+    let total = |c: &crate::common::object::Requests| c.values().sum::<u64>();
+    assert_eq!(total(&range), 1, "{report:?}");
+    assert_eq!(total(&full), reader.num_row_groups() as u64, "{report:?}");
+    assert!(total(&open) <= 4, "{report:?}");
+    // A window needs at most one new row group per dataset.
+    assert!(total(&step) <= 8, "{report:?}");
+    // One listing per directory of keys and per dataset's manifests.
+    assert!(total(&discovery) <= 112, "{report:?}");
+}

@@ -199,6 +199,11 @@ mod counted {
             s.fail = Some((k, fault));
         }
 
+        /// Whether the fault set by `fail_at` was injected.
+        pub fn fired(&self) -> bool {
+            self.state.lock().unwrap().fail.is_none()
+        }
+
         /// Counts one request of `kind`; the fault to inject, if it is the one.
         fn count(&self, kind: &'static str) -> Option<Fault> {
             let mut s = self.state.lock().unwrap();

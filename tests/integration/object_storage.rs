@@ -385,3 +385,151 @@ fn requests_per_operation() {
     // One listing per directory of keys and per dataset's manifests.
     assert!(total(&discovery) <= 112, "{report:?}");
 }
+
+#[test]
+fn field_arrays_live_at_a_url_and_appenders_take_turns() {
+    use ordo::fields::{ElementType, FieldArray, FieldSpec};
+    use ordo::ndarray::{Array, IxDyn};
+    for root in roots("fields") {
+        let dir = format!("{root}/run-7");
+        let spec = FieldSpec::new(ElementType::U16, [2, 2]);
+        let field = FieldArray::create(&dir, "image", &spec).unwrap();
+        assert_eq!(FieldArray::list(&dir).unwrap(), ["image"], "{dir}");
+        // Two appenders on threads, 10 frames each: the lease makes them
+        // take turns; every frame lands once, times stay increasing.
+        std::thread::scope(|s| {
+            for w in 0..2u16 {
+                let dir = dir.clone();
+                s.spawn(move || {
+                    let f = FieldArray::open(&dir, "image").unwrap();
+                    for i in 0..10u16 {
+                        let frame = Array::from_elem(IxDyn(&[1, 2, 2]), w * 100 + i);
+                        // Times: the appender reads the last one under the
+                        // lease, so it appends after whatever is there.
+                        loop {
+                            let last = f.times().unwrap().last().copied().unwrap_or(0);
+                            match f.append(&[last + 1], frame.view()) {
+                                Ok(()) => break,
+                                Err(ordo::Error::NonIncreasingTime { .. }) => continue,
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let times = field.times().unwrap();
+        assert_eq!(times, (1..=20).collect::<Vec<i64>>(), "{dir}");
+        let mut values: Vec<u16> = (0..20)
+            .map(|i| field.frame::<u16>(i).unwrap()[[0, 0]])
+            .collect();
+        values.sort();
+        let mut want: Vec<u16> = (0..2)
+            .flat_map(|w| (0..10).map(move |i| w * 100 + i))
+            .collect();
+        want.sort();
+        assert_eq!(values, want, "{dir}");
+        field.truncate(5).unwrap();
+        assert_eq!(
+            FieldArray::open(&dir, "image")
+                .unwrap()
+                .times()
+                .unwrap()
+                .len(),
+            5
+        );
+        // No lease is left behind.
+        let storage = ObjectStorage::from_url(&dir).unwrap();
+        let left: Vec<String> = storage.list("_fields").unwrap();
+        assert!(left.iter().all(|n| !n.ends_with(".lock")), "{left:?}");
+    }
+}
+
+/// What a faulted operation does.
+#[derive(Debug, Clone, Copy)]
+enum FaultedOp {
+    /// A write merging into existing row groups, whose version (8) also
+    /// runs the collection after commits.
+    MergingWrite,
+    Gc,
+    Checkpoint,
+}
+
+#[test]
+fn a_failed_request_at_any_point_leaves_the_previous_or_the_new_version() {
+    use crate::common::object::{Counted, Fault};
+    let merge = opts().duplicates_on(DuplicatesOn::Columns(vec![]));
+    let mut runs = 0;
+    for fault in [Fault::BeforeSend, Fault::ReplyLost, Fault::Timeout] {
+        for op in [
+            FaultedOp::MergingWrite,
+            FaultedOp::Gc,
+            FaultedOp::Checkpoint,
+        ] {
+            for k in 1.. {
+                let memory: Arc<dyn ordo::object_store::ObjectStore> =
+                    Arc::new(ordo::object_store::memory::InMemory::new());
+                let clean = OpenOptions::new().storage(Arc::new(
+                    ObjectStorage::new(memory.clone(), "", "memory://clean").unwrap(),
+                ));
+                let setup = OrderedParquetDataset::open_with("d", &clean).unwrap();
+                for v in 0..7i64 {
+                    let ts: Vec<i64> = (v * 4..v * 4 + 4).collect();
+                    setup.write(&int_batch(&ts, &[v; 4]), &merge).unwrap();
+                }
+                let before = setup.read().unwrap();
+                let counted = Arc::new(Counted::new(memory.clone()));
+                let faulty = OpenOptions::new().storage(Arc::new(
+                    ObjectStorage::new(counted.clone(), "", "memory://faulty").unwrap(),
+                ));
+                let ds = OrderedParquetDataset::open_with("d", &faulty).unwrap();
+                counted.fail_at(k, fault);
+                let result = match op {
+                    FaultedOp::MergingWrite => ds
+                        .write(&int_batch(&[2, 3, 9, 30], &[-1; 4]), &merge)
+                        .map(|r| r.version),
+                    FaultedOp::Gc => ds
+                        .gc(&Retention::default()
+                            .keep_versions(2)
+                            .keep_younger_than(Duration::ZERO))
+                        .map(|_| 7),
+                    FaultedOp::Checkpoint => ds.checkpoint(),
+                };
+                let fired = counted.fired();
+                // A request that timed out lands a little later.
+                std::thread::sleep(Duration::from_millis(40));
+                let after = OrderedParquetDataset::open_with("d", &clean).unwrap();
+                let what = format!("{fault:?} at request {k} of {op:?}: {result:?}");
+                let version = after.version().unwrap();
+                let rows = after.read().unwrap_or_else(|e| panic!("{what}: {e}"));
+                match version {
+                    7 => assert_eq!(rows, before, "{what}"),
+                    8 => {
+                        assert!(matches!(op, FaultedOp::MergingWrite), "{what}");
+                        let ts = ints(&rows, "ts");
+                        assert_eq!(
+                            ts,
+                            [
+                                0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+                                19, 20, 21, 22, 23, 24, 25, 26, 27, 30
+                            ],
+                            "{what}"
+                        );
+                        assert_eq!(ints(&rows, "v")[2..4], [-1, -1], "{what}");
+                    }
+                    other => panic!("{what}: version {other}"),
+                }
+                assert_eq!(after.verify().unwrap(), [], "{what}");
+                // A reply lost is recognised: the write reports its commit.
+                if matches!(op, FaultedOp::MergingWrite) && fault != Fault::Timeout {
+                    assert_eq!(result.is_ok(), version == 8, "{what}");
+                }
+                runs += 1;
+                if !fired {
+                    break;
+                }
+            }
+        }
+    }
+    assert!(runs > 30, "{runs} runs");
+}

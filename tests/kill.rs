@@ -5,9 +5,11 @@
 //! contents are exactly the state after k operations with k the last
 //! printed n or the one after, then restarts the writer from k.
 //!
-//! `ORDO_KILLS` sets the number of kills per target (default 200),
-//! `ORDO_KILL_SEED` the schedule's seed, `ORDO_KILL_TARGETS` which
-//! targets run (`dataset,field` by default). The same binary is the writer
+//! `ORDO_KILLS` sets the number of kills per target (default 200; a fifth
+//! of it on S3), `ORDO_KILL_SEED` the schedule's seed, `ORDO_KILL_TARGETS`
+//! which targets run (`dataset,field,s3dataset` by default; `s3dataset`,
+//! a dataset in the bucket of `ORDO_TEST_S3`, says it is skipped without
+//! one). The same binary is the writer
 //! when `ORDO_KILL_CHILD` is set (no test harness: `harness = false`).
 
 mod common;
@@ -32,7 +34,7 @@ fn main() {
         let dir = PathBuf::from(std::env::var("ORDO_KILL_DIR").unwrap());
         let from: u64 = std::env::var("ORDO_KILL_FROM").unwrap().parse().unwrap();
         match target.as_str() {
-            "dataset" => dataset_writer(&dir, from),
+            "dataset" | "s3dataset" => dataset_writer(&dir, from),
             "field" => field_writer(&dir, from),
             other => panic!("unknown target {other}"),
         }
@@ -51,11 +53,19 @@ fn main() {
     println!("kill test: {kills} kills per target, ORDO_KILL_SEED={seed}");
     let only = std::env::var("ORDO_KILL_TARGETS").unwrap_or_default();
     let mut failed = false;
-    for target in [Target::Dataset, Target::Field] {
+    for target in [Target::Dataset, Target::Field, Target::S3Dataset] {
         let name = format!("{target:?}").to_lowercase();
         if !only.is_empty() && !only.split(',').any(|t| t == name) {
             continue;
         }
+        let kills = match target {
+            Target::S3Dataset if s3_root().is_none() => {
+                println!("{target:?}: skipped: ORDO_TEST_S3 is not set");
+                continue;
+            }
+            Target::S3Dataset => kills.div_ceil(5),
+            _ => kills,
+        };
         let started = Instant::now();
         match run(target, kills, seed) {
             Ok(stats) => println!(
@@ -109,6 +119,16 @@ fn field_writer(dir: &Path, from: u64) {
 enum Target {
     Dataset,
     Field,
+    /// A dataset in an S3 bucket: writers without a lock.
+    S3Dataset,
+}
+
+/// The bucket URL of the S3 targets (see `common::object`).
+fn s3_root() -> Option<String> {
+    std::env::var("ORDO_TEST_S3")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_owned())
 }
 
 #[derive(Default)]
@@ -168,19 +188,32 @@ fn run_writer_until_killed(
 fn run(target: Target, kills: u64, seed: u64) -> Result<Stats, String> {
     let mut rng = Rng(seed);
     let mut stats = Stats::default();
-    let root = tempfile::tempdir().unwrap();
-    let mut dir = root.path().join("0");
+    let local = tempfile::tempdir().unwrap();
+    let root = match target {
+        Target::S3Dataset => PathBuf::from(format!(
+            "{}/kill-{seed}-{}",
+            s3_root().expect("checked"),
+            std::process::id()
+        )),
+        _ => local.path().to_path_buf(),
+    };
+    let mut dir = root.join("0");
     let (mut k, mut dataset_model, mut field_model) =
         (0u64, DatasetModel::default(), FieldModel::default());
     for kill in 0..kills {
         if kill > 0 && kill.is_multiple_of(KILLS_PER_DATASET) {
-            dir = root.path().join(kill.to_string());
+            dir = root.join(kill.to_string());
             k = 0;
             dataset_model = DatasetModel::default();
             field_model = FieldModel::default();
         }
-        // Most kills land in the middle of the work, some right at start.
-        let delay = Duration::from_micros(rng.below(40_000));
+        // Most kills land in the middle of the work, some right at start
+        // (requests to the S3 server take longer than local writes).
+        let span = match target {
+            Target::S3Dataset => 200_000,
+            _ => 40_000,
+        };
+        let delay = Duration::from_micros(rng.below(span));
         // Field arrays alternate layouts from one directory to the next.
         let layout = if (kill / KILLS_PER_DATASET).is_multiple_of(2) {
             "chunked"
@@ -190,7 +223,7 @@ fn run(target: Target, kills: u64, seed: u64) -> Result<Stats, String> {
         let n = run_writer_until_killed(target, &dir, k, delay, layout);
         let context = |e: String| format!("kill {kill} (delay {delay:?}, last printed {n}): {e}");
         let found = match target {
-            Target::Dataset => check_dataset(&dir, n, &mut dataset_model),
+            Target::Dataset | Target::S3Dataset => check_dataset(&dir, n, &mut dataset_model),
             Target::Field => check_field(&dir, n, &mut field_model),
         }
         .map_err(context)?;

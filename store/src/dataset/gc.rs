@@ -54,6 +54,13 @@ impl OrderedParquetDataset {
     /// [`OpenOptions::lock_timeout`]: crate::OpenOptions::lock_timeout
     pub fn gc(&self, retention: &Retention) -> Result<GcReport> {
         let _guard = self.lock()?;
+        // Remembered records are trusted only right after a commit of this
+        // handle (see `read_entry_recent`): an explicit collection reads
+        // the log afresh.
+        self.recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.gc_locked(retention, true)
     }
 
@@ -134,7 +141,7 @@ impl OrderedParquetDataset {
         // the end of the old ones. A missing entry counts as old.
         let is_old = |i: usize| -> Result<bool> {
             Ok(self
-                .read_entry(versions[i + 1])?
+                .read_entry_recent(versions[i + 1])?
                 .is_none_or(|e| now.saturating_sub(e.created_at_ms()) >= young_ms))
         };
         let (mut lo, mut hi) = (0, keep_from);
@@ -158,7 +165,7 @@ impl OrderedParquetDataset {
         if oldest_kept == oldest {
             return Ok(oldest);
         }
-        if let Some(LogEntry::Full(_)) = self.read_entry(oldest_kept)? {
+        if let Some(LogEntry::Full(_)) = self.read_entry_recent(oldest_kept)? {
             return Ok(oldest_kept);
         }
         let trusted = self.checkpointed.load(Ordering::Relaxed);
@@ -195,7 +202,7 @@ impl OrderedParquetDataset {
         let mut doomed: Vec<String> = Vec::new();
         let mut base_files: Option<HashSet<String>> = None;
         for &v in collect.iter().chain(std::iter::once(&base)) {
-            match self.read_entry(v)? {
+            match self.read_entry_recent(v)? {
                 Some(LogEntry::Delta(r)) => doomed.extend(r.remove),
                 Some(LogEntry::Full(m)) if v < base => {
                     if base_files.is_none() {
@@ -260,7 +267,7 @@ impl OrderedParquetDataset {
                 !base_files.as_ref().expect("set above").contains(&name)
             } else {
                 if let std::collections::hash_map::Entry::Vacant(e) = added.entry(t) {
-                    e.insert(match self.read_entry(t)? {
+                    e.insert(match self.read_entry_recent(t)? {
                         Some(LogEntry::Delta(r)) => r.add.into_iter().map(|g| g.file).collect(),
                         Some(LogEntry::Full(m)) => {
                             m.row_groups.into_iter().map(|g| g.file).collect()

@@ -38,6 +38,10 @@ pub(crate) struct Head {
 /// A state, or `None` when empty or removed.
 type State = Option<Arc<Snapshot>>;
 
+/// How many recent commit records a handle remembers (a few hundred
+/// bytes each).
+const RECENT_RECORDS: usize = 256;
+
 impl OrderedParquetDataset {
     /// Reads the log file of version `v`; `Ok(None)` if it does not exist.
     pub(crate) fn read_entry(&self, v: u64) -> Result<Option<LogEntry>> {
@@ -60,6 +64,35 @@ impl OrderedParquetDataset {
                 found,
                 supported: manifest::FORMAT_VERSION,
             }),
+        }
+    }
+
+    /// Keeps `record` (committed by this handle, or applied by it) for
+    /// [`Self::read_entry_recent`]; the newest [`RECENT_RECORDS`] stay.
+    pub(crate) fn remember(&self, record: &Record) {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        recent.insert(record.version, Arc::new(record.clone()));
+        while recent.len() > RECENT_RECORDS {
+            recent.pop_first();
+        }
+    }
+
+    /// [`Self::read_entry`] for garbage collection: a record this handle
+    /// remembers is not read again. Only for versions at or below a state
+    /// this handle has just checked (its own commit's base): such records
+    /// belong to the current history, since `remove` deletes every
+    /// record before a new history can reuse the numbers. Identity checks
+    /// and reads that look for new versions always read the storage.
+    pub(crate) fn read_entry_recent(&self, v: u64) -> Result<Option<LogEntry>> {
+        let known = self
+            .recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&v)
+            .cloned();
+        match known {
+            Some(r) => Ok(Some(LogEntry::Delta((*r).clone()))),
+            None => self.read_entry(v),
         }
     }
 
@@ -279,7 +312,10 @@ impl OrderedParquetDataset {
             match entry {
                 LogEntry::Full(m) if m.removed => state = None,
                 LogEntry::Full(m) => state = Some(Arc::new(Snapshot::from_manifest(m))),
-                LogEntry::Delta(r) => self.apply_record(&mut state, &r)?,
+                LogEntry::Delta(r) => {
+                    self.apply_record(&mut state, &r)?;
+                    self.remember(&r);
+                }
             }
             v += 1;
             next = self.read_entry(v + 1)?;

@@ -6,6 +6,7 @@
 //! a newer version when it writes, or on [`OrderedParquetDataset::refresh`].
 //! Readers take no lock; writers serialize on `_ordo/lock`.
 
+mod fresh;
 mod gc;
 mod log;
 mod maintain;
@@ -98,6 +99,11 @@ pub struct OrderedParquetDataset {
     /// The oldest version this handle saw on storage (0: none yet), which
     /// spares the collection after commits a listing.
     oldest_seen: AtomicU64,
+    /// The commit records this handle wrote or applied lately, by version,
+    /// which spare the collection after commits their reading.
+    recent: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<crate::format::record::Record>>>,
+    /// Row groups this handle wrote lately, for the merges that follow.
+    fresh: fresh::FreshGroups,
 }
 
 impl OrderedParquetDataset {
@@ -130,6 +136,8 @@ impl OrderedParquetDataset {
             current: RwLock::new(None),
             checkpointed: AtomicU64::new(0),
             oldest_seen: AtomicU64::new(0),
+            recent: std::sync::Mutex::default(),
+            fresh: fresh::FreshGroups::default(),
         };
         ds.refresh()?;
         Ok(ds)
@@ -153,6 +161,8 @@ impl OrderedParquetDataset {
             current: RwLock::new(snapshot),
             checkpointed: AtomicU64::new(0),
             oldest_seen: AtomicU64::new(0),
+            recent: std::sync::Mutex::default(),
+            fresh: fresh::FreshGroups::default(),
         })
     }
 

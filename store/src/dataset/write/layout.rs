@@ -109,17 +109,22 @@ impl<'a> Layout<'a> {
                 Slot::Keep(i) => {
                     let snapshot = self.snapshot.expect("kept groups come from a snapshot");
                     let rg = &snapshot.stats[*i];
-                    let expected = rowfile::Expected {
-                        size: rg.size_bytes,
-                        crc32c: rg.crc32c,
-                        version: snapshot.version,
+                    let batch = match self.ds.fresh.get(&rg.file) {
+                        Some(batch) => batch,
+                        None => {
+                            let expected = rowfile::Expected {
+                                size: rg.size_bytes,
+                                crc32c: rg.crc32c,
+                                version: snapshot.version,
+                            };
+                            rowfile::read_all(
+                                &self.ds.storage,
+                                &self.ds.file_path(&rg.file),
+                                &expected,
+                                &self.schema,
+                            )?
+                        }
                     };
-                    let batch = rowfile::read_all(
-                        &self.ds.storage,
-                        &self.ds.file_path(&rg.file),
-                        &expected,
-                        &self.schema,
-                    )?;
                     self.groups_rewritten += 1;
                     self.rows_rewritten += batch.num_rows() as u64;
                     parts.push(batch);

@@ -156,6 +156,9 @@ struct Base {
     schema: SchemaRef,
     idx: usize,
     cutter: Cutter,
+    /// The handle's state, not checked before planning: the commit checks
+    /// it while writing the data files (see [`OrderedParquetDataset::base_for_write`]).
+    speculative: bool,
 }
 
 impl Base {
@@ -167,6 +170,7 @@ impl Base {
             current: Some(snapshot),
             last_version,
             cutter,
+            speculative: false,
         }
     }
 }
@@ -208,7 +212,7 @@ impl OrderedParquetDataset {
 
         self.retrying(|| {
             let _guard = self.lock()?;
-            let (last_version, current) = self.latest_locked()?;
+            let (last_version, current, speculative) = self.base_for_write()?;
             let schema = match &current {
                 Some(s) if s.ordered_on != *column => {
                     return Err(Error::OrderedOnMismatch {
@@ -233,6 +237,7 @@ impl OrderedParquetDataset {
                 schema,
                 idx,
                 cutter: cutter.clone(),
+                speculative,
             };
             self.commit(base, Change::Write { data, dedup_key }, options.into())
                 .map_err(self.located())
@@ -250,6 +255,8 @@ impl OrderedParquetDataset {
             tries += 1;
             match attempt() {
                 Err(Error::ConcurrentCommit { .. }) if tries < self.commit_attempts => {
+                    // The next attempt plans on the latest version.
+                    let _ = self.refresh();
                     let cap_ms = (5u64 << tries.min(7)).min(500);
                     let pause = random_u64() % (cap_ms + 1);
                     std::thread::sleep(std::time::Duration::from_millis(pause));
@@ -263,6 +270,37 @@ impl OrderedParquetDataset {
                 other => return other,
             }
         }
+    }
+
+    /// The version a write builds on, its state, and whether that is the
+    /// handle's state taken on trust. On storage without an exclusive lock
+    /// (object stores), a handle that holds a state of the current format
+    /// plans on it at once, and the commit checks, while the data files are
+    /// written, that its record still holds that state's commit id
+    /// (FORMAT.md 15.1): one read instead of two before planning, and off
+    /// the critical path. A stale state loses the put-if-absent of the
+    /// next record, and the retry starts from a refreshed handle.
+    fn base_for_write(&self) -> Result<(u64, Option<Arc<Snapshot>>, bool)> {
+        if !self.storage.exclusive_lock()
+            && let Some(s) = self.snapshot()
+            && s.commit_id.is_some()
+        {
+            return Ok((s.version, Some(s), true));
+        }
+        let (version, state) = self.latest_locked()?;
+        Ok((version, state, false))
+    }
+
+    /// Whether the record of `base`'s version still holds the commit id of
+    /// its state (it was neither collected nor replaced by a new history).
+    fn base_is_current(&self, base: &Base) -> Result<bool> {
+        let Some(id) = base.current.as_ref().and_then(|s| s.commit_id.as_ref()) else {
+            return Ok(false);
+        };
+        Ok(matches!(
+            self.read_entry(base.last_version)?,
+            Some(crate::format::record::LogEntry::Delta(r)) if r.commit_id == *id
+        ))
     }
 
     /// The latest version number (tombstones included) and snapshot, with
@@ -495,7 +533,26 @@ impl OrderedParquetDataset {
         let version = base.last_version + 1;
         let new_batches = layout.new_groups();
         let started = std::time::Instant::now();
-        let entries = self.write_files(version, &base, &new_batches, options.compression)?;
+        let entries = if base.speculative {
+            let (written, current) = rayon::join(
+                || self.write_files(version, &base, &new_batches, options.compression),
+                || self.base_is_current(&base),
+            );
+            let entries = written?;
+            if !matches!(current, Ok(true)) {
+                for e in &entries {
+                    let _ = self.storage.delete(&self.file_path(&e.file));
+                }
+                current?;
+                return Err(Error::ConcurrentCommit {
+                    path: self.path(),
+                    version,
+                });
+            }
+            entries
+        } else {
+            self.write_files(version, &base, &new_batches, options.compression)?
+        };
         report.row_groups_written = entries.len();
         report.rows_written = new_batches.iter().map(|b| b.num_rows() as u64).sum();
         report.bytes_written = entries.iter().map(|e| e.size).sum();
@@ -520,6 +577,11 @@ impl OrderedParquetDataset {
         };
         self.check_grace(started, &new_files)?;
         self.publish_or_clean_up(&record, &new_files)?;
+        self.remember(&record);
+        self.fresh.forget(&record.remove);
+        for (entry, batch) in record.add.iter().zip(&new_batches) {
+            self.fresh.keep(&entry.file, batch);
+        }
         drop(layout);
         let state = self.install(base.current, &record)?;
         report.version = version;

@@ -47,7 +47,15 @@ type Result<T, E = BoxError> = std::result::Result<T, E>;
 /// Write, read, inspect and maintain ordo datasets (ordered Parquet
 /// datasets).
 #[derive(Debug, Parser)]
-#[command(name = "ordo", version, about)]
+#[command(
+    name = "ordo",
+    version,
+    about,
+    after_help = "Every DATASET, ROOT, KEYDIR and FIELD may also be an object-store URL: \
+s3://bucket/prefix, gs://bucket/prefix, az://container/prefix. Credentials, region and \
+endpoint come from the AWS_*, GOOGLE_* and AZURE_* variables (AWS_ENDPOINT_URL and \
+AWS_ALLOW_HTTP=true for an S3-compatible server)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

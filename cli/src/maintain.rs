@@ -20,6 +20,12 @@ pub struct GcArgs {
     /// (default 60).
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     older_than: Option<Duration>,
+    /// Object stores only: spare unreferenced files modified, and
+    /// versions replaced, less than this many seconds ago, since another
+    /// writer may be about to commit on them (default 3600). Lower it only
+    /// when no writer runs.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    grace: Option<Duration>,
     /// Seconds to wait for the writer lock (default 30).
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     lock_timeout: Option<Duration>,
@@ -108,6 +114,9 @@ pub fn gc(args: GcArgs) -> Result<ExitCode> {
     }
     if let Some(age) = args.older_than {
         retention = retention.keep_younger_than(age);
+    }
+    if let Some(grace) = args.grace {
+        retention = retention.grace_period(grace);
     }
     let report = ds.gc(&retention)?;
     outln!(

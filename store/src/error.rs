@@ -222,9 +222,10 @@ pub enum Error {
     },
 
     /// A write on storage without an exclusive lock took longer than half
-    /// the grace period between writing its first file and publishing its
-    /// commit: another process's garbage collection could have deleted
-    /// its files, so it deleted them itself and committed nothing.
+    /// the grace period between finding the version it builds on and
+    /// publishing its commit: another process's garbage collection could
+    /// have deleted its files or that version, so it deleted its files
+    /// itself and committed nothing.
     #[error(
         "{path}: the write took {elapsed:?}, more than half the grace period of {grace:?}; nothing was committed (raise Retention::grace_period for slow writes)"
     )]

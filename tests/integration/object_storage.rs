@@ -366,15 +366,19 @@ fn requests_per_operation() {
         println!("{line}");
     }
     let plain = |c: &crate::common::object::Requests| {
-        c.get("get") == Some(&1) && c.get("put") == Some(&2) && c.len() == 2
+        c.get("head") == Some(&1)
+            && c.get("get") == Some(&1)
+            && c.get("put") == Some(&2)
+            && c.len() == 3
     };
-    // Steady state: the data file written while the handle's own record
-    // is read (its commit id checked), then the commit record; a
-    // checkpoint now and then, and the collection after every 8th version.
+    // Steady state: the data file written while the next record is found
+    // missing and the handle's own record read (its commit id checked),
+    // then the commit record; a checkpoint now and then, and the
+    // collection after every 8th version.
     let steady = appends.iter().filter(|c| plain(c)).count();
     assert!(
         steady >= 9,
-        "appends of 1 read + 2 writes: {steady} of 12: {report:?}"
+        "appends of 2 checks + 2 writes: {steady} of 12: {report:?}"
     );
     let total = |c: &crate::common::object::Requests| c.values().sum::<u64>();
     assert_eq!(total(&range), 1, "{report:?}");
@@ -491,7 +495,8 @@ fn a_failed_request_at_any_point_leaves_the_previous_or_the_new_version() {
                     FaultedOp::Gc => ds
                         .gc(&Retention::default()
                             .keep_versions(2)
-                            .keep_younger_than(Duration::ZERO))
+                            .keep_younger_than(Duration::ZERO)
+                            .grace_period(Duration::ZERO))
                         .map(|_| 7),
                     FaultedOp::Checkpoint => ds.checkpoint(),
                 };
@@ -556,8 +561,81 @@ fn requests_of_200_default_appends() {
     println!("200 appends: {counts:?}");
     let per_append = counts.values().sum::<u64>() as f64 / 200.0;
     assert!(
-        per_append < 3.6,
+        per_append < 4.6,
         "{per_append} requests per append: {counts:?}"
     );
     assert!(counts["get"] <= 205, "{counts:?}");
+}
+
+#[test]
+fn a_stale_handle_never_forks_the_log_after_a_collection() {
+    for root in roots("stale") {
+        let url = format!("{root}/d");
+        let stale = OrderedParquetDataset::open(&url).unwrap();
+        stale.write(&int_batch(&[0], &[0]), &opts()).unwrap();
+        // Another writer commits versions 2..=20 and collects everything
+        // before the last (no writer runs, so no grace period is needed).
+        let other = OrderedParquetDataset::open(&url).unwrap();
+        for i in 1..20 {
+            other.write(&int_batch(&[i], &[i]), &opts()).unwrap();
+        }
+        let all_but_last = Retention::default()
+            .keep_versions(1)
+            .keep_younger_than(Duration::ZERO)
+            .grace_period(Duration::ZERO);
+        other.gc(&all_but_last).unwrap();
+        assert_eq!(other.versions().unwrap(), [20], "{url}");
+        // The stale handle (at version 1, whose record and the next are
+        // gone) must commit version 21, not a new version 2 below the base.
+        let report = stale.write(&int_batch(&[100], &[100]), &opts()).unwrap();
+        assert_eq!(report.version, 21, "{url}");
+        let ds = OrderedParquetDataset::open(&url).unwrap();
+        let mut want: Vec<i64> = (0..20).collect();
+        want.push(100);
+        assert_eq!(ints(&ds.read().unwrap(), "ts"), want, "{url}");
+        assert_eq!(ds.versions().unwrap(), [20, 21]);
+        assert!(ds.verify().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn shared_storage_keeps_versions_replaced_within_the_grace_period() {
+    for root in roots("floor") {
+        let url = format!("{root}/d");
+        let ds = OrderedParquetDataset::open(&url).unwrap();
+        for i in 0..4 {
+            ds.write(&int_batch(&[i], &[i]), &opts()).unwrap();
+        }
+        // Without the grace period, keep_younger_than(0) would collect
+        // versions 1..=3: a writer may still be about to commit on them.
+        let keep_one = Retention::default()
+            .keep_versions(1)
+            .keep_younger_than(Duration::ZERO);
+        assert!(
+            ds.gc(&keep_one).unwrap().versions_deleted.is_empty(),
+            "{url}"
+        );
+        assert_eq!(ds.versions().unwrap(), [1, 2, 3, 4]);
+        let report = ds.gc(&keep_one.grace_period(Duration::ZERO)).unwrap();
+        assert_eq!(report.versions_deleted, [1, 2, 3], "{url}");
+    }
+}
+
+#[test]
+fn a_write_slower_than_half_the_grace_period_commits_nothing() {
+    let root = roots("slow").remove(0);
+    let url = format!("{root}/d");
+    OrderedParquetDataset::open(&url)
+        .unwrap()
+        .write(&int_batch(&[1], &[1]), &opts())
+        .unwrap();
+    let before = objects(&root);
+    // A grace period so short that any write outlasts half of it.
+    let hasty =
+        OpenOptions::new().retention(Retention::default().grace_period(Duration::from_nanos(2)));
+    let ds = OrderedParquetDataset::open_with(&url, &hasty).unwrap();
+    let err = ds.write(&int_batch(&[2], &[2]), &opts()).unwrap_err();
+    assert!(matches!(err, Error::GracePeriodExceeded { .. }), "{err:?}");
+    assert!(err.to_string().contains("nothing was committed"), "{err}");
+    assert_eq!(objects(&root), before, "its files are deleted");
 }

@@ -238,6 +238,7 @@ fn usage_errors_exit_2() {
         "{write_help}"
     );
     let help = ok(d, &["--help"]);
+    assert!(help.contains("s3://bucket/prefix"), "{help}");
     for cmd in [
         "write", "cat", "head", "tail", "info", "ls", "verify", "versions", "gc", "compact",
         "meta", "remove", "fields",

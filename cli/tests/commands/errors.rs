@@ -200,3 +200,20 @@ fn messages_name_the_file_the_line_the_column_and_the_values() {
         "ts,price,station,note\n"
     );
 }
+
+#[test]
+fn urls_ordo_cannot_open_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("in.csv"), CSV).unwrap();
+    for args in [
+        &["info", "ftp://host/ds"][..],
+        &["ls", "ftp://host/root"],
+        &["write", "ftp://host/ds", "in.csv", "--ordered-on", "ts"],
+    ] {
+        assert_error(&ordo(d, args), "unknown storage scheme `ftp`");
+    }
+    // An object-store root with nothing in it lists nothing.
+    let empty = ok(d, &["ls", "memory://empty"]);
+    assert!(empty.contains("no dataset under memory://empty"), "{empty}");
+}

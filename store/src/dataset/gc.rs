@@ -135,7 +135,15 @@ impl OrderedParquetDataset {
     fn retention_cut(&self, versions: &[u64], retention: &Retention) -> Result<usize> {
         let keep_from = versions.len().saturating_sub(retention.versions());
         let now = super::write::now_ms();
-        let young_ms = i64::try_from(retention.younger_than().as_millis()).unwrap_or(i64::MAX);
+        // On shared storage a writer may hold a base for up to half the
+        // grace period before publishing on top of it: versions replaced
+        // within the grace period stay, whatever the rule (FORMAT.md 15.1).
+        let young = if self.storage.exclusive_lock() {
+            retention.younger_than()
+        } else {
+            retention.younger_than().max(retention.grace())
+        };
+        let young_ms = i64::try_from(young.as_millis()).unwrap_or(i64::MAX);
         // A version's age counts from its replacement: the creation of the
         // next version. Ages so decrease along `versions`: binary-search
         // the end of the old ones. A missing entry counts as old.

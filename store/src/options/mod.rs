@@ -127,12 +127,14 @@ pub enum DuplicatesOn {
 /// 5 versions plus those of its last minute. Readers pinned to a version
 /// kept by this rule never lose a file.
 ///
-/// On storage without an exclusive lock (object stores), another writer's
-/// new files exist before its commit record does, so the sweep for
-/// unreferenced files also spares those modified less than the
-/// `grace_period` ago (default 1 hour), and a writer gives up before
-/// publishing a commit whose first file it wrote more than half a grace
-/// period ago ([`Error::GracePeriodExceeded`](crate::Error::GracePeriodExceeded)).
+/// On storage without an exclusive lock (object stores), writers run
+/// while collections do: another writer's new files exist before its
+/// commit record does, and it may be about to commit on a version found a
+/// while ago. So the collection there also spares unreferenced files
+/// modified, and versions replaced, less than the `grace_period` ago
+/// (default 1 hour, whatever `keep_younger_than` says), and a writer gives
+/// up before publishing a commit whose base it found more than half a
+/// grace period ago ([`Error::GracePeriodExceeded`](crate::Error::GracePeriodExceeded)).
 /// Processes sharing a bucket should use the same grace period. On local
 /// storage the writer lock proves that no writer is running while the
 /// collection does, and the grace period is not used.

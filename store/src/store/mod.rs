@@ -442,6 +442,11 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
     /// a file.
     pub(crate) fn dataset_dir(&self, key: &K) -> Result<PathBuf> {
         let rel = key.to_path()?;
+        if !self.storage.has_links() {
+            // Object stores: no links, and a prefix is never a file in the
+            // way: nothing to check (and no request to pay per level).
+            return Ok(rel);
+        }
         let walker = self.walker();
         let mut dir = String::new();
         for level in rel.iter() {

@@ -159,6 +159,9 @@ struct Base {
     /// The handle's state, not checked before planning: the commit checks
     /// it while writing the data files (see [`OrderedParquetDataset::base_for_write`]).
     speculative: bool,
+    /// When the base was found: the write must publish within half the
+    /// grace period of it on shared storage (see `check_grace`).
+    found_at: std::time::Instant,
 }
 
 impl Base {
@@ -171,6 +174,7 @@ impl Base {
             last_version,
             cutter,
             speculative: false,
+            found_at: std::time::Instant::now(),
         }
     }
 }
@@ -212,6 +216,7 @@ impl OrderedParquetDataset {
 
         self.retrying(|| {
             let _guard = self.lock()?;
+            let found_at = std::time::Instant::now();
             let (last_version, current, speculative) = self.base_for_write()?;
             let schema = match &current {
                 Some(s) if s.ordered_on != *column => {
@@ -238,6 +243,7 @@ impl OrderedParquetDataset {
                 idx,
                 cutter: cutter.clone(),
                 speculative,
+                found_at,
             };
             self.commit(base, Change::Write { data, dedup_key }, options.into())
                 .map_err(self.located())
@@ -291,12 +297,17 @@ impl OrderedParquetDataset {
         Ok((version, state, false))
     }
 
-    /// Whether the record of `base`'s version still holds the commit id of
-    /// its state (it was neither collected nor replaced by a new history).
+    /// Whether `base` is the latest version: the next record is missing,
+    /// and after that the base's record still holds the commit id of its
+    /// state (section 6's check: collection deletes records oldest first,
+    /// so the next one had not been written when it was found missing).
     fn base_is_current(&self, base: &Base) -> Result<bool> {
         let Some(id) = base.current.as_ref().and_then(|s| s.commit_id.as_ref()) else {
             return Ok(false);
         };
+        if self.entry_exists(base.last_version + 1)? {
+            return Ok(false);
+        }
         Ok(matches!(
             self.read_entry(base.last_version)?,
             Some(crate::format::record::LogEntry::Delta(r)) if r.commit_id == *id
@@ -532,7 +543,6 @@ impl OrderedParquetDataset {
         }
         let version = base.last_version + 1;
         let new_batches = layout.new_groups();
-        let started = std::time::Instant::now();
         let entries = if base.speculative {
             let (written, current) = rayon::join(
                 || self.write_files(version, &base, &new_batches, options.compression),
@@ -575,7 +585,7 @@ impl OrderedParquetDataset {
             metadata_unset,
             removed: false,
         };
-        self.check_grace(started, &new_files)?;
+        self.check_grace(base.found_at, &new_files)?;
         self.publish_or_clean_up(&record, &new_files)?;
         self.remember(&record);
         self.fresh.forget(&record.remove);
@@ -655,10 +665,10 @@ impl OrderedParquetDataset {
     }
 
     /// On storage without an exclusive lock, another process's garbage
-    /// collection deletes unreferenced files older than the grace period:
-    /// a write whose files were written more than half of it ago deletes
-    /// them and commits nothing (the half leaves room for clock skew
-    /// between the collector and the store).
+    /// collection deletes unreferenced files, and versions replaced,
+    /// older than the grace period: a write whose base was found more than
+    /// half of it ago deletes its files and commits nothing (the half
+    /// leaves room for clock skew between the collector and the store).
     fn check_grace(&self, started: std::time::Instant, new_files: &[String]) -> Result<()> {
         let grace = self.retention.grace();
         let elapsed = started.elapsed();

@@ -88,3 +88,16 @@ pub fn dir_snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     walk(dir, dir, &mut out);
     out
 }
+
+/// An in-memory storage for tests that run on both kinds: `MemoryStorage`
+/// (an exclusive lock, like local files) or, when `object` and the `cloud`
+/// feature is on, an in-memory object store (optimistic writers).
+pub fn test_storage(object: bool) -> Arc<dyn ordo::storage::Storage> {
+    #[cfg(feature = "cloud")]
+    if object {
+        let store = Arc::new(ordo::object_store::memory::InMemory::new());
+        return Arc::new(ordo::storage::ObjectStorage::new(store, "", "memory://test").unwrap());
+    }
+    let _ = object;
+    Arc::new(ordo::storage::MemoryStorage::new())
+}

@@ -423,8 +423,11 @@ proptest! {
     ))]
 
     #[test]
-    fn random_writes_agree_with_the_model(case in case()) {
-        let ds = memory();
+    fn random_writes_agree_with_the_model(case in case(), object in any::<bool>()) {
+        // Half the cases on an in-memory object store: optimistic writes,
+        // merges from the groups the handle wrote.
+        let on = ordo::OpenOptions::new().storage(crate::common::test_storage(object));
+        let ds = OrderedParquetDataset::open_with("d", &on).unwrap();
         let o = WriteOptions::new("ts")
             .row_group_target_size(case.target.clone())
             .coalesce(case.coalesce.clone())

@@ -122,3 +122,31 @@ pub fn report_time_ratio(name: &str, group: &str, ordo: &str, base: &str, target
         _ => println!("RATIO {name}: estimates missing (filtered out?)"),
     }
 }
+
+/// The Python of the peers' venv (`~/.cache/ordo-bench-venv`), made and
+/// brought up to `benches/peers/requirements.txt` on the way; an error
+/// saying why when it cannot be.
+pub fn bench_venv() -> Result<PathBuf, String> {
+    use std::process::Command;
+    let home = std::env::var("HOME").map_err(|_| "no HOME")?;
+    let venv = PathBuf::from(home).join(".cache/ordo-bench-venv");
+    let python = venv.join("bin/python");
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers");
+    if !python.exists() {
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            return Err("python3 -m venv failed".into());
+        }
+    }
+    let pip = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(peers.join("requirements.txt"))
+        .status();
+    if !pip.is_ok_and(|s| s.success()) {
+        return Err("pip could not install the peers (benches/peers/requirements.txt)".into());
+    }
+    Ok(python)
+}

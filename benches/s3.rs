@@ -111,26 +111,8 @@ fn main() {
 
 /// ArcticDB's milliseconds per append, one per round.
 fn arcticdb(root: &str) -> Result<Vec<f64>, String> {
-    let home = std::env::var("HOME").map_err(|_| "no HOME")?;
-    let venv = std::path::PathBuf::from(home).join(".cache/ordo-bench-venv");
-    let python = venv.join("bin/python");
+    let python = common::bench_venv()?;
     let peers = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers");
-    if !python.exists() {
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status();
-        if !made.is_ok_and(|s| s.success()) {
-            return Err("python3 -m venv failed".into());
-        }
-    }
-    let pip = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-        .arg(peers.join("requirements.txt"))
-        .status();
-    if !pip.is_ok_and(|s| s.success()) {
-        return Err("pip could not install arcticdb".into());
-    }
     let bucket = root
         .trim_start_matches("s3://")
         .split('/')

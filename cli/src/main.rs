@@ -28,6 +28,7 @@ mod maintain;
 mod progress;
 mod read;
 mod schema;
+mod sql;
 mod table;
 mod write;
 
@@ -101,6 +102,9 @@ enum Command {
     Remove(maintain::RemoveArgs),
     /// List, describe and print field arrays (Zarr frames over time).
     Fields(fields::FieldsArgs),
+    /// Run a SQL query over a dataset (table `t`) or over every dataset
+    /// under a directory (one table each, and `datasets`).
+    Sql(sql::SqlArgs),
 }
 
 fn main() -> ExitCode {
@@ -120,6 +124,7 @@ fn main() -> ExitCode {
         Command::Upgrade(args) => maintain::upgrade(args),
         Command::Remove(args) => maintain::remove(args),
         Command::Fields(args) => fields::run(args),
+        Command::Sql(args) => sql::run(args),
     };
     let result = result.and_then(|code| {
         std::io::stdout().flush()?;

@@ -165,7 +165,10 @@ pub fn head(args: HeadArgs, last: bool) -> Result<ExitCode> {
 
 /// The file `path`, or standard output unless it is a terminal and
 /// `format` is binary.
-fn output(path: Option<&std::path::Path>, format: Format) -> Result<Box<dyn Write + Send>> {
+pub(crate) fn output(
+    path: Option<&std::path::Path>,
+    format: Format,
+) -> Result<Box<dyn Write + Send>> {
     if let Some(path) = path {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         return Ok(Box::new(file));
@@ -179,7 +182,7 @@ fn output(path: Option<&std::path::Path>, format: Format) -> Result<Box<dyn Writ
 
 /// Prints `batches` to `out`. A reader that went away (`ordo cat | head`)
 /// gives a `BrokenPipe` I/O error, which ends the command quietly.
-fn emit(
+pub(crate) fn emit(
     schema: SchemaRef,
     batches: impl Iterator<Item = ordo::Result<RecordBatch>>,
     out: Box<dyn Write + Send>,

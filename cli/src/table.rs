@@ -10,6 +10,14 @@ pub fn print(
     rows: &[Vec<String>],
     left: &[usize],
 ) -> std::io::Result<()> {
+    for line in lines(indent, header, rows, left) {
+        outln!("{line}")?;
+    }
+    Ok(())
+}
+
+/// The lines [`print`] prints.
+pub fn lines(indent: &str, header: &[&str], rows: &[Vec<String>], left: &[usize]) -> Vec<String> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -17,20 +25,22 @@ pub fn print(
         }
     }
     let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
-    for row in std::iter::once(&header).chain(rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (cell, &w))| {
-                if left.contains(&i) {
-                    format!("{cell:<w$}")
-                } else {
-                    format!("{cell:>w$}")
-                }
-            })
-            .collect();
-        outln!("{indent}{}", cells.join("  ").trim_end())?;
-    }
-    Ok(())
+    std::iter::once(&header)
+        .chain(rows)
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (cell, &w))| {
+                    if left.contains(&i) {
+                        format!("{cell:<w$}")
+                    } else {
+                        format!("{cell:>w$}")
+                    }
+                })
+                .collect();
+            format!("{indent}{}", cells.join("  ").trim_end())
+        })
+        .collect()
 }

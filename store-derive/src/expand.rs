@@ -43,30 +43,36 @@ fn expand_level(key: &Key<'_>) -> TokenStream {
         let (fid, first) = (f.ident, i == 0);
         quote!(#p::fmt_field(&self.#fid, sep, #first, f)?;)
     });
+    let fields = key.leaves.iter().map(|f| {
+        let (name, ty) = (f.ident.to_string(), f.ty);
+        quote!(out.push((#name, <#ty as #p::KeyPart>::arrow_type()));)
+    });
     let parses = key.leaves.iter().enumerate().map(|(i, f)| {
         let (fid, at) = (f.ident, at(f.ident));
         quote!(#fid: #p::parse_field(dirs[0][#i], #at)?,)
     });
 
-    let (sub_depth, sub_widths, sub_write, sub_parse, sub_fmt, sub_assert) = match &key.sub {
-        None => Default::default(),
-        Some(sub) => {
-            let (fid, ty) = (sub.ident, sub.ty);
-            (
-                quote!(+ <#ty as #p::KeyLevel>::LEVELS),
-                quote!(<#ty as #p::KeyLevel>::level_widths(out);),
-                quote!(#p::KeyLevel::write_dirs(&self.#fid, sep, dirs)?;),
-                quote!(#fid: <#ty as #p::KeyLevel>::from_dirs(&dirs[1..], sep)?,),
-                quote!(
-                    ::core::fmt::Write::write_char(f, sep)?;
-                    #p::KeyLevel::fmt_fields(&self.#fid, sep, f)?;
-                ),
-                // Points a missing `SubLevel` impl at the field's type.
-                quote_spanned!(ty.span()=> fn __assert_sub_level<T: ::ordo::SubLevel>() {}
+    let (sub_depth, sub_widths, sub_fields, sub_write, sub_parse, sub_fmt, sub_assert) =
+        match &key.sub {
+            None => Default::default(),
+            Some(sub) => {
+                let (fid, ty) = (sub.ident, sub.ty);
+                (
+                    quote!(+ <#ty as #p::KeyLevel>::LEVELS),
+                    quote!(<#ty as #p::KeyLevel>::level_widths(out);),
+                    quote!(<#ty as #p::KeyLevel>::key_fields(out);),
+                    quote!(#p::KeyLevel::write_dirs(&self.#fid, sep, dirs)?;),
+                    quote!(#fid: <#ty as #p::KeyLevel>::from_dirs(&dirs[1..], sep)?,),
+                    quote!(
+                        ::core::fmt::Write::write_char(f, sep)?;
+                        #p::KeyLevel::fmt_fields(&self.#fid, sep, f)?;
+                    ),
+                    // Points a missing `SubLevel` impl at the field's type.
+                    quote_spanned!(ty.span()=> fn __assert_sub_level<T: ::ordo::SubLevel>() {}
                     __assert_sub_level::<#ty>();),
-            )
-        }
-    };
+                )
+            }
+        };
 
     quote! {
         impl #impl_generics #p::KeyLevel for #ident #ty_generics #where_clause {
@@ -76,6 +82,13 @@ fn expand_level(key: &Key<'_>) -> TokenStream {
             fn level_widths(out: &mut ::std::vec::Vec<usize>) {
                 out.push(#width);
                 #sub_widths
+            }
+
+            fn key_fields(
+                out: &mut ::std::vec::Vec<(&'static str, #p::arrow::datatypes::DataType)>,
+            ) {
+                #(#fields)*
+                #sub_fields
             }
 
             fn write_dirs(

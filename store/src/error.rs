@@ -417,6 +417,16 @@ pub enum Error {
         source: Cause,
     },
 
+    /// A SQL query failed to parse, plan or run (feature `sql`): an unknown
+    /// table or column, a syntax error, a type error, or a failed read.
+    #[error("SQL query failed: {message}")]
+    Query {
+        /// DataFusion's message, on one line.
+        message: String,
+        /// The error of DataFusion.
+        source: Cause,
+    },
+
     /// An Arrow computation on the rows of a dataset failed.
     #[error("arrow error on {}: {source}", if path.as_os_str().is_empty() { "new data".into() } else { path.display().to_string() })]
     Arrow {

@@ -8,7 +8,8 @@
 //! [`OrderedParquetDataset`]: its read path, its write path and
 //! maintenance), `store` (a [`Store`] of datasets and their discovery),
 //! `intersect` ([`Store::iter_intersections`]), [`fields`] (Zarr arrays
-//! beside datasets) and `df` (polars DataFrames).
+//! beside datasets), `df` (polars DataFrames) and `sql` (DataFusion
+//! tables and schemas over datasets and stores).
 
 mod dataset;
 #[cfg(feature = "polars")]
@@ -19,6 +20,8 @@ mod format;
 mod intersect;
 pub mod keys;
 mod options;
+#[cfg(feature = "sql")]
+pub mod sql;
 pub mod storage;
 mod store;
 mod value;

@@ -20,4 +20,5 @@ mod merge;
 mod object_storage;
 mod options;
 mod polars;
+mod sql;
 mod store;

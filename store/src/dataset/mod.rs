@@ -250,6 +250,11 @@ impl OrderedParquetDataset {
     }
 
     /// Names this dataset in an Arrow error that names no dataset yet.
+    /// The storage holding the dataset, and the dataset's directory in it.
+    pub(crate) fn storage_and_prefix(&self) -> (&Arc<dyn Storage>, &str) {
+        (&self.storage, &self.prefix)
+    }
+
     pub(crate) fn located(&self) -> impl FnOnce(Error) -> Error + '_ {
         move |e| e.in_dataset(|| self.path())
     }

@@ -104,6 +104,8 @@ pub mod __private {
 
     pub use super::part::{FieldRef, KeyPart};
     use super::{KeyError, TopLevel};
+    /// The arrow crate of [`KeyLevel::key_fields`].
+    pub use arrow;
 
     /// What the derive macros implement for each level.
     #[diagnostic::on_unimplemented(
@@ -118,6 +120,9 @@ pub mod __private {
         const LEVELS: usize;
         /// Number of fields of each level from this one down, top first.
         fn level_widths(out: &mut Vec<usize>);
+        /// The name and Arrow type of every leaf field from this level
+        /// down, top first (see [`KeyPart::arrow_type`]).
+        fn key_fields(out: &mut Vec<(&'static str, arrow::datatypes::DataType)>);
         /// Validates and appends one directory name per level.
         fn write_dirs(&self, sep: char, dirs: &mut Vec<String>) -> Result<(), KeyError>;
         /// Builds the key from the parts of each level (already split and

@@ -27,6 +27,10 @@ pub trait KeyPart: Sized {
     fn parse_part(text: &str, at: FieldRef) -> Result<Self, KeyError>;
     /// Writes the value without validation (for `Display`).
     fn fmt_part(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+    /// The Arrow type showing the field in tables (the SQL catalog):
+    /// `Utf8` for strings and for 128-bit integers, which Arrow has no
+    /// integer type for; the integer type of the same width otherwise.
+    fn arrow_type() -> arrow::datatypes::DataType;
 }
 
 /// Checks one string field against the rules of DESIGN section 2.
@@ -84,10 +88,14 @@ impl KeyPart for String {
     fn fmt_part(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self)
     }
+
+    fn arrow_type() -> arrow::datatypes::DataType {
+        arrow::datatypes::DataType::Utf8
+    }
 }
 
 macro_rules! int_part {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $arrow:expr),*) => {$(
         impl KeyPart for $t {
             fn write_part(&self, at: FieldRef, out: &mut String) -> Result<(), KeyError> {
                 let text = self.to_string();
@@ -122,12 +130,27 @@ macro_rules! int_part {
             fn fmt_part(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 fmt::Display::fmt(self, f)
             }
+
+            fn arrow_type() -> arrow::datatypes::DataType {
+                $arrow
+            }
         }
     )*};
 }
 
 int_part!(
-    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+    i8 => arrow::datatypes::DataType::Int8,
+    i16 => arrow::datatypes::DataType::Int16,
+    i32 => arrow::datatypes::DataType::Int32,
+    i64 => arrow::datatypes::DataType::Int64,
+    i128 => arrow::datatypes::DataType::Utf8,
+    isize => arrow::datatypes::DataType::Int64,
+    u8 => arrow::datatypes::DataType::UInt8,
+    u16 => arrow::datatypes::DataType::UInt16,
+    u32 => arrow::datatypes::DataType::UInt32,
+    u64 => arrow::datatypes::DataType::UInt64,
+    u128 => arrow::datatypes::DataType::Utf8,
+    usize => arrow::datatypes::DataType::UInt64
 );
 
 #[cfg(test)]

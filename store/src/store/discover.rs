@@ -326,6 +326,12 @@ mod tests {
         fn level_widths(out: &mut Vec<usize>) {
             out.extend([1, 1]);
         }
+        fn key_fields(out: &mut Vec<(&'static str, arrow::datatypes::DataType)>) {
+            out.extend([
+                ("a", arrow::datatypes::DataType::Utf8),
+                ("b", arrow::datatypes::DataType::Utf8),
+            ]);
+        }
         fn write_dirs(
             &self,
             _: char,

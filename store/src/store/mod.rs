@@ -197,6 +197,12 @@ impl<K: TopLevel + Ord + Clone> Store<K> {
         self.storage.as_ref()
     }
 
+    /// The storage of the root, shared.
+    #[cfg(feature = "sql")]
+    pub(crate) fn storage_arc(&self) -> Arc<dyn Storage> {
+        self.storage.clone()
+    }
+
     /// The walker of the store's directories.
     pub(crate) fn walker(&self) -> Walker<'_> {
         Walker::new(self.storage.as_ref())

@@ -194,8 +194,10 @@ pub(crate) fn stored(value: &ScalarValue, dt: &DataType) -> Option<OrderedValue>
         S::UInt16(Some(v)) => OrderedValue::UInt((*v).into()),
         S::UInt32(Some(v)) => OrderedValue::UInt((*v).into()),
         S::UInt64(Some(v)) => OrderedValue::UInt(*v),
-        S::Float32(Some(v)) if !v.is_nan() => OrderedValue::Float((*v).into()),
-        S::Float64(Some(v)) if !v.is_nan() => OrderedValue::Float(*v),
+        // Zero is left out: stored floats compare by `total_cmp`, where
+        // -0.0 < 0.0, while SQL holds them equal.
+        S::Float32(Some(v)) if !v.is_nan() && *v != 0.0 => OrderedValue::Float((*v).into()),
+        S::Float64(Some(v)) if !v.is_nan() && *v != 0.0 => OrderedValue::Float(*v),
         S::Utf8(Some(v)) | S::LargeUtf8(Some(v)) | S::Utf8View(Some(v)) => {
             OrderedValue::Str(v.clone())
         }
@@ -332,5 +334,11 @@ mod tests {
             stored(&ScalarValue::Float64(Some(f64::NAN)), &DataType::Float64),
             None
         );
+        for zero in [0.0, -0.0] {
+            assert_eq!(
+                stored(&ScalarValue::Float64(Some(zero)), &DataType::Float64),
+                None
+            );
+        }
     }
 }

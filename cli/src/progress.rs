@@ -17,20 +17,6 @@ pub fn bar(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// A bar counting bytes, labelled `what`.
-pub fn bytes(len: u64, what: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}) {wide_msg}",
-        )
-        .expect("a valid template")
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(what.to_owned());
-    bar
-}
-
 /// A spinner with the elapsed time, for a step of unknown length.
 pub fn spinner(what: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());

@@ -1,5 +1,6 @@
-//! `ordo write`: reads the inputs into one record batch and merges it
-//! into a dataset with a single `OrderedParquetDataset::write`.
+//! `ordo write`: streams the inputs into a dataset with
+//! `OrderedParquetDataset::write_batches`: one commit, in memory bounded
+//! by the write's chunk size whatever the inputs' size.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use ordo::{Coalesce, DuplicatesOn, OrderedParquetDataset, RowGroupTarget, WriteOptions};
 
-use crate::input::{InputFormat, InputOptions, read_inputs};
+use crate::input::{InputFormat, InputOptions, open_inputs};
 use crate::schema::{ForcedTypes, parse_schema};
 use crate::{Result, open_options, parse_key_value, parse_seconds, progress};
 
@@ -20,7 +21,7 @@ pub struct WriteArgs {
     /// (Arrow IPC), `.csv` (header row, types inferred) or
     /// `.jsonl`/`.ndjson` (JSON lines, types inferred); `-` is standard
     /// input (with `--input-format`). All must have the same columns; their
-    /// rows are concatenated in order.
+    /// rows are written in order, as one sorted stream, in one commit.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The format of every input, instead of the extensions (required to
@@ -116,14 +117,21 @@ pub fn run(args: WriteArgs) -> Result<ExitCode> {
         types: args.schema,
         dataset: ds.schema(),
     };
-    let batch = read_inputs(&args.files, &input)?;
-    let spinner = progress::spinner(&format!(
-        "writing {} rows into {}",
-        batch.num_rows(),
-        args.dataset.display()
-    ));
-    let report = ds.write(&batch, &opts);
+    let inputs = open_inputs(&args.files, &input)?;
+    let spinner = progress::spinner(&format!("writing into {}", args.dataset.display()));
+    let batches = inputs.batches(|name, rows| {
+        spinner.set_message(format!(
+            "writing into {}: {rows} rows of {name}",
+            args.dataset.display()
+        ));
+    });
+    let report = ds.write_batches(batches, &opts);
     spinner.finish_and_clear();
+    // An input's own error names its file and line: shown as it is.
+    let report = report.map_err(|e| match e {
+        ordo::Error::Input { source, .. } => source,
+        other => other.into(),
+    });
     let report = report?;
     let printed = if report.committed {
         outln!(

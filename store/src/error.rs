@@ -427,6 +427,16 @@ pub enum Error {
         source: Cause,
     },
 
+    /// The input of a streaming write (`write_batches`) yielded an error;
+    /// nothing was committed.
+    #[error("reading the input failed after {rows} rows: {source}")]
+    Input {
+        /// Rows the input had yielded before the error.
+        rows: u64,
+        /// The input's error.
+        source: Cause,
+    },
+
     /// An Arrow computation on the rows of a dataset failed.
     #[error("arrow error on {}: {source}", if path.as_os_str().is_empty() { "new data".into() } else { path.display().to_string() })]
     Arrow {
@@ -449,6 +459,34 @@ impl From<arrow::error::ArrowError> for Error {
 }
 
 impl Error {
+    /// This error about the rows of one batch, with its row numbers
+    /// counted from the start of a stream in which `offset` rows came
+    /// before the batch.
+    pub(crate) fn at_row_offset(self, offset: usize) -> Self {
+        match self {
+            Error::NullInOrderedColumn { column, row } => Error::NullInOrderedColumn {
+                column,
+                row: row + offset,
+            },
+            Error::NanInOrderedColumn { column, row } => Error::NanInOrderedColumn {
+                column,
+                row: row + offset,
+            },
+            Error::Unsorted {
+                column,
+                row,
+                previous,
+                value,
+            } => Error::Unsorted {
+                column,
+                row: row + offset,
+                previous,
+                value,
+            },
+            other => other,
+        }
+    }
+
     /// This error, with `path` as the dataset of an Arrow error that names
     /// none yet.
     pub(crate) fn in_dataset(self, path: impl FnOnce() -> PathBuf) -> Self {

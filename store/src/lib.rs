@@ -47,8 +47,8 @@ pub use object_store;
 pub use options::open::{DEFAULT_COMMIT_ATTEMPTS, DEFAULT_LOCK_TIMEOUT, OpenOptions};
 pub use options::period::{Period, PeriodUnit};
 pub use options::{
-    Coalesce, CompactOptions, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention, RowGroupTarget,
-    WriteOptions,
+    Coalesce, CompactOptions, DEFAULT_CHUNK_BYTES, DEFAULT_ROW_GROUP_ROWS, DuplicatesOn, Retention,
+    RowGroupTarget, WriteOptions,
 };
 /// The parquet crate ordo's files are written with.
 pub use parquet;

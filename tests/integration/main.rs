@@ -1,7 +1,7 @@
 //! The integration tests through the public API, as modules of one test
-//! binary (one link instead of one per file). The kill, multi-process and
-//! compile-fail UI tests stay binaries of their own: the first two run
-//! their binary as child processes.
+//! binary (one link instead of one per file). The kill and multi-process
+//! tests stay binaries of their own: they run their binary as child
+//! processes. The derive's compile-fail UI tests live in `store-derive`.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -22,3 +22,4 @@ mod options;
 mod polars;
 mod sql;
 mod store;
+mod stream;

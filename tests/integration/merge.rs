@@ -13,7 +13,7 @@ use ordo::{
 use proptest::prelude::*;
 
 /// A model row: ordered value, a tag that may be null, a payload.
-type Row = (i64, Option<i64>, i64);
+pub(crate) type Row = (i64, Option<i64>, i64);
 
 fn schema(tz: Option<&str>) -> SchemaRef {
     Arc::new(Schema::new(vec![
@@ -27,7 +27,7 @@ fn schema(tz: Option<&str>) -> SchemaRef {
     ]))
 }
 
-fn batch(rows: &[Row], tz: Option<&str>) -> RecordBatch {
+pub(crate) fn batch(rows: &[Row], tz: Option<&str>) -> RecordBatch {
     let ts = TimestampSecondArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())
         .with_timezone_opt(tz.map(String::from));
     RecordBatch::try_new(
@@ -45,7 +45,7 @@ fn batch(rows: &[Row], tz: Option<&str>) -> RecordBatch {
     .unwrap()
 }
 
-fn rows_of(b: &RecordBatch) -> Vec<Row> {
+pub(crate) fn rows_of(b: &RecordBatch) -> Vec<Row> {
     let ts = b.column(0).as_primitive::<TimestampSecondType>();
     let tag = b.column(1).as_primitive::<Int64Type>();
     let v = b.column(2).as_primitive::<Int64Type>();
@@ -61,7 +61,7 @@ fn rows_of(b: &RecordBatch) -> Vec<Row> {
 }
 
 /// The model of a write: stable merge, then keep the last of duplicates.
-fn model_write(existing: &[Row], new: &[Row], dedup: &DuplicatesOn) -> Vec<Row> {
+pub(crate) fn model_write(existing: &[Row], new: &[Row], dedup: &DuplicatesOn) -> Vec<Row> {
     let mut all: Vec<Row> = existing.iter().chain(new).copied().collect();
     all.sort_by_key(|r| r.0); // stable: existing first, each side in order
     let key = |r: &Row| -> (i64, Option<i64>, Option<i64>) {
@@ -95,7 +95,7 @@ fn memory() -> OrderedParquetDataset {
     .unwrap()
 }
 
-fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
+pub(crate) fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
     rows.sort_by_key(|r| r.0);
     rows
 }

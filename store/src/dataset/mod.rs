@@ -249,12 +249,13 @@ impl OrderedParquetDataset {
         join(&self.prefix, name)
     }
 
-    /// Names this dataset in an Arrow error that names no dataset yet.
     /// The storage holding the dataset, and the dataset's directory in it.
+    #[cfg(feature = "sql")]
     pub(crate) fn storage_and_prefix(&self) -> (&Arc<dyn Storage>, &str) {
         (&self.storage, &self.prefix)
     }
 
+    /// Names this dataset in an Arrow error that names no dataset yet.
     pub(crate) fn located(&self) -> impl FnOnce(Error) -> Error + '_ {
         move |e| e.in_dataset(|| self.path())
     }

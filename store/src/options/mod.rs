@@ -221,7 +221,11 @@ pub struct WriteOptions {
     pub(crate) duplicates_on: DuplicatesOn,
     pub(crate) key_value_metadata: Vec<(String, Option<String>)>,
     pub(crate) compression: Compression,
+    pub(crate) chunk_bytes: usize,
 }
+
+/// The input a streaming write gathers before merging it, by default.
+pub const DEFAULT_CHUNK_BYTES: usize = 64 << 20;
 
 impl WriteOptions {
     /// Options for a dataset ordered on `ordered_on`, with defaults: row
@@ -235,6 +239,7 @@ impl WriteOptions {
             duplicates_on: DuplicatesOn::None,
             key_value_metadata: Vec::new(),
             compression: default_compression(),
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
         }
     }
 
@@ -288,6 +293,21 @@ impl WriteOptions {
     /// The Parquet compression of new row-group files (zstd(1) by default).
     pub fn compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
+        self
+    }
+
+    /// The input a streaming write
+    /// ([`write_batches`](crate::OrderedParquetDataset::write_batches))
+    /// gathers before merging and writing it ([`DEFAULT_CHUNK_BYTES`] by
+    /// default, measured as Arrow memory): its memory is about twice this,
+    /// plus a row group. Larger chunks mean fewer, larger merges.
+    ///
+    /// ```
+    /// use ordo_store::WriteOptions;
+    /// let opts = WriteOptions::new("ts").stream_chunk_bytes(16 << 20);
+    /// ```
+    pub fn stream_chunk_bytes(mut self, bytes: usize) -> Self {
+        self.chunk_bytes = bytes;
         self
     }
 

@@ -93,6 +93,15 @@ impl<'a> Layout<'a> {
             .collect()
     }
 
+    /// Takes new group `i` out of the layout (its rows then belong to
+    /// no group of it).
+    pub(crate) fn take_new(&mut self, i: usize) -> RecordBatch {
+        match self.slots.remove(i) {
+            Slot::New(b) => b,
+            Slot::Keep(_) => unreachable!("slot {i} is an existing group"),
+        }
+    }
+
     fn sizing(&self) -> Sizing {
         match &self.cutter {
             Cutter::Rows(t) => Sizing::Rows(*t as u64),

@@ -6,7 +6,8 @@
 //! against the dataset's schema),
 //! [`dedup`] (keep-last), [`merge`] (stable merge and the cutter),
 //! [`plan`] (pure decisions: overlap and coalescing), [`layout`] (the row
-//! groups a write builds, executing the plan).
+//! groups a write builds, executing the plan), `publish` (files, record,
+//! state), `stream` (a stream of batches in one commit, bounded memory).
 
 mod base;
 pub(crate) mod conform;
@@ -14,6 +15,8 @@ pub(crate) mod dedup;
 mod layout;
 pub(crate) mod merge;
 pub(crate) mod plan;
+mod publish;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,7 +24,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use rayon::prelude::*;
 
 use self::base::Base;
 use self::layout::Layout;
@@ -32,13 +34,10 @@ use self::merge::Cutter;
 use crate::error::{Error, Result};
 use crate::format::manifest::{self, FORMAT_NAME, RowGroupEntry};
 use crate::format::record::{Operation, RECORD_FORMAT_VERSION, Record, new_commit_id};
-use crate::format::rowfile;
-use crate::format::snapshot::apply;
 use crate::options::period::Bucketer;
 use crate::options::{Coalesce, CompactOptions, RowGroupTarget, WriteOptions};
-use crate::storage::random_u64;
 use crate::value::OrderedValue;
-use crate::value::stored::{bound_to_stored, check_ordered, value_at};
+use crate::value::stored::{bound_to_stored, check_ordered};
 use parquet::basic::Compression;
 
 /// What a write did.
@@ -167,19 +166,7 @@ impl OrderedParquetDataset {
         // lock is taken.
         options.check()?;
         let column = &options.ordered_on;
-        let idx = batch
-            .schema()
-            .index_of(column)
-            .map_err(|_| Error::MissingOrderedColumn {
-                column: column.clone(),
-                available: batch
-                    .schema()
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+        let idx = ordered_index(batch, column)?;
         check_ordered(batch.column(idx), column)?;
         // Conformance never changes the ordered column's kind, so the
         // cutter holds for the conformed rows too.
@@ -191,17 +178,7 @@ impl OrderedParquetDataset {
             let _guard = self.lock()?;
             let found_at = std::time::Instant::now();
             let (last_version, current, speculative) = self.base_for_write()?;
-            let schema = match &current {
-                Some(s) if s.ordered_on != *column => {
-                    return Err(Error::OrderedOnMismatch {
-                        path: self.path(),
-                        dataset: s.ordered_on.clone(),
-                        given: column.clone(),
-                    });
-                }
-                Some(s) => s.schema.clone(),
-                None => fresh_schema.clone(),
-            };
+            let schema = self.schema_for_write(current.as_deref(), column, &fresh_schema)?;
             let data = conform(batch, &schema).map_err(self.located())?;
             let idx = schema.index_of(column).expect("conformed");
             let dedup_key = dedup::key_columns(&options.duplicates_on, &data, idx)?;
@@ -221,6 +198,26 @@ impl OrderedParquetDataset {
             self.commit(base, Change::Write { data, dedup_key }, options.into())
                 .map_err(self.located())
         })
+    }
+
+    /// The schema of a write of rows ordered on `column` on top of
+    /// `current`: the dataset's, or `fresh` for a new dataset. A dataset
+    /// ordered on another column is an error.
+    fn schema_for_write(
+        &self,
+        current: Option<&Snapshot>,
+        column: &str,
+        fresh: &SchemaRef,
+    ) -> Result<SchemaRef> {
+        match current {
+            Some(s) if s.ordered_on != column => Err(Error::OrderedOnMismatch {
+                path: self.path(),
+                dataset: s.ordered_on.clone(),
+                given: column.to_owned(),
+            }),
+            Some(s) => Ok(s.schema.clone()),
+            None => Ok(fresh.clone()),
+        }
     }
 
     /// Rewrites the whole dataset into row groups of `options`' target.
@@ -416,70 +413,20 @@ impl OrderedParquetDataset {
         report.row_groups_written = entries.len();
         report.rows_written = new_batches.iter().map(|b| b.num_rows() as u64).sum();
         report.bytes_written = entries.iter().map(|e| e.size).sum();
-        let new_files: Vec<String> = entries.iter().map(|e| e.file.clone()).collect();
-        let record = Record {
-            format: FORMAT_NAME.into(),
-            format_version: RECORD_FORMAT_VERSION,
-            version,
-            commit_id: new_commit_id(),
-            created_at_ms: now_ms(),
-            operation,
-            ordered_on: base.schema.field(base.idx).name().clone(),
-            schema: base
-                .current
-                .is_none()
-                .then(|| manifest::encode_schema(&base.schema)),
-            add: entries,
-            remove: layout.removed_files(),
-            metadata_set,
-            metadata_unset,
-            removed: false,
-        };
-        self.check_grace(base.found_at, &new_files)?;
-        self.publish_or_clean_up(&record, &new_files)?;
-        self.remember(&record);
-        self.fresh.forget(&record.remove);
-        for (entry, batch) in record.add.iter().zip(&new_batches) {
-            self.fresh.keep(&entry.file, batch);
-        }
+        let removed = layout.removed_files();
+        let metadata = (metadata_set, metadata_unset);
+        let record = new_record(&base, version, operation, entries, removed, metadata);
+        let kept: Vec<(&str, &RecordBatch)> = record
+            .add
+            .iter()
+            .map(|e| e.file.as_str())
+            .zip(new_batches.iter().copied())
+            .collect();
+        self.publish(&record, &kept, base.found_at)?;
+        drop(kept);
         drop(layout);
-        let state = self.install(base.current, &record)?;
-        report.version = version;
-        report.committed = true;
-        if self.checkpoint_due(&state)
-            && let Err(e) = self.write_checkpoint(&state)
-        {
-            report.checkpoint_error = Some(Arc::new(e));
-        }
-        if version.is_multiple_of(GC_EVERY)
-            && let Err(e) = self.gc_locked(&self.retention, false)
-        {
-            report.gc_error = Some(Arc::new(e));
-        }
+        self.after_publish(base.current, &record, &mut report)?;
         Ok(report)
-    }
-
-    /// Makes the state after `record` (published on top of `state`) this
-    /// handle's, changing `state` in place when nothing else holds it: the
-    /// handle's own reference is dropped first, under the write guard, so
-    /// that readers of the handle never see a missing state.
-    fn install(&self, state: Option<Arc<Snapshot>>, record: &Record) -> Result<Arc<Snapshot>> {
-        let mut guard = self.current.write().unwrap_or_else(|e| e.into_inner());
-        *guard = None;
-        let mut state = state;
-        if let Err(reason) = apply(&mut state, record) {
-            drop(guard);
-            self.refresh()?;
-            return Err(Error::CorruptManifest {
-                path: self
-                    .storage
-                    .display_path(&self.file_path(&manifest::manifest_path(record.version))),
-                reason: format!("this commit's own record does not apply: {reason}"),
-            });
-        }
-        let state = state.expect("a commit that is not a removal leaves a state");
-        *guard = Some(state.clone());
-        Ok(state)
     }
 
     /// The layout after `change`: merged and coalesced, or re-cut.
@@ -513,70 +460,51 @@ impl OrderedParquetDataset {
         }
         Ok(layout)
     }
+}
 
-    /// Publishes `record`; on failure deletes `new_files`, unless the
-    /// record did get published (e.g. the final directory sync failed, or
-    /// the reply was lost): then they are live.
-    ///
-    /// On storage without an exclusive lock (object stores), only a lost
-    /// race proves the record will never exist: after any other error the
-    /// request may still be applied later (a timeout), so the files are
-    /// left to garbage collection, which spares them for the grace period.
-    fn publish_or_clean_up(&self, record: &Record, new_files: &[String]) -> Result<()> {
-        let Err(e) = self.publish_record(record) else {
-            return Ok(());
-        };
-        let lost_race = matches!(e, Error::ConcurrentCommit { .. });
-        if lost_race || (self.storage.exclusive_lock() && !self.is_own_record(record)) {
-            for f in new_files {
-                let _ = self.storage.delete(&self.file_path(f));
-            }
-        }
-        Err(e)
-    }
+/// The index of the ordered column `column` in `batch`.
+fn ordered_index(batch: &RecordBatch, column: &str) -> Result<usize> {
+    let schema = batch.schema_ref();
+    schema
+        .index_of(column)
+        .map_err(|_| Error::MissingOrderedColumn {
+            column: column.to_owned(),
+            available: schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
 
-    /// Encodes `batches` (in parallel) and writes one file each. On error,
-    /// files already written are deleted again.
-    fn write_files(
-        &self,
-        version: u64,
-        base: &Base,
-        batches: &[&RecordBatch],
-        compression: Compression,
-    ) -> Result<Vec<RowGroupEntry>> {
-        let (schema, idx) = (&base.schema, base.idx);
-        let ordered_on = schema.field(idx).name();
-        let salt = random_u64();
-        let encode = |(seq, chunk): (usize, &&RecordBatch)| -> Result<RowGroupEntry> {
-            let rows = chunk.num_rows();
-            let props = rowfile::writer_properties(schema, ordered_on, compression, rows)?;
-            let bytes = rowfile::encode(chunk, props)?;
-            let file = manifest::data_file_name(version, seq, salt);
-            self.storage
-                .put(&self.file_path(&file), &bytes)
-                .map_err(self.io_error(&file))?;
-            let ordered = chunk.column(idx);
-            Ok(RowGroupEntry {
-                file,
-                num_rows: rows as u64,
-                min: manifest::stat_to_json(&value_at(ordered.as_ref(), 0)),
-                max: manifest::stat_to_json(&value_at(ordered.as_ref(), rows - 1)),
-                size: bytes.len() as u64,
-                crc32c: Some(crc32c::crc32c(&bytes)),
-            })
-        };
-        let results: Vec<Result<RowGroupEntry>> = if batches.len() > 1 {
-            batches.par_iter().enumerate().map(encode).collect()
-        } else {
-            batches.iter().enumerate().map(encode).collect()
-        };
-        if results.iter().any(Result::is_err) {
-            for entry in results.iter().flatten() {
-                let _ = self.storage.delete(&self.file_path(&entry.file));
-            }
-            return Err(results.into_iter().find_map(Result::err).expect("an error"));
-        }
-        Ok(results.into_iter().map(|r| r.expect("checked")).collect())
+/// The record of version `version` on top of `base`: `add` new files (in
+/// order), `remove` files of the base, `metadata` keys set and unset.
+fn new_record(
+    base: &Base,
+    version: u64,
+    operation: Operation,
+    add: Vec<RowGroupEntry>,
+    remove: Vec<String>,
+    metadata: (BTreeMap<String, String>, Vec<String>),
+) -> Record {
+    Record {
+        format: FORMAT_NAME.into(),
+        format_version: RECORD_FORMAT_VERSION,
+        version,
+        commit_id: new_commit_id(),
+        created_at_ms: now_ms(),
+        operation,
+        ordered_on: base.schema.field(base.idx).name().clone(),
+        schema: base
+            .current
+            .is_none()
+            .then(|| manifest::encode_schema(&base.schema)),
+        add,
+        remove,
+        metadata_set: metadata.0,
+        metadata_unset: metadata.1,
+        removed: false,
     }
 }
 

@@ -1,5 +1,5 @@
 //! Compile-fail tests for the key derive macros; each `.stderr` is checked
-//! in. Regenerate with `TRYBUILD=overwrite cargo test --test ui`.
+//! in. Regenerate with `TRYBUILD=overwrite cargo test -p ordo-derive --test ui`.
 
 #[test]
 fn ui() {

@@ -172,9 +172,7 @@ impl OrderedParquetDataset {
         );
         let entries = written?;
         if !matches!(current, Ok(true)) {
-            for e in &entries {
-                let _ = self.storage.delete(&self.file_path(&e.file));
-            }
+            self.delete_unpublished(entries.iter().map(|e| &e.file));
             current?;
             return Err(Error::ConcurrentCommit {
                 path: self.path(),
@@ -199,9 +197,7 @@ impl OrderedParquetDataset {
         if self.storage.exclusive_lock() || elapsed <= grace / 2 {
             return Ok(());
         }
-        for f in new_files {
-            let _ = self.storage.delete(&self.file_path(f));
-        }
+        self.delete_unpublished(new_files);
         Err(Error::GracePeriodExceeded {
             path: self.path(),
             elapsed,

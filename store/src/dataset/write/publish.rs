@@ -104,11 +104,17 @@ impl OrderedParquetDataset {
         };
         let lost_race = matches!(e, Error::ConcurrentCommit { .. });
         if lost_race || (self.storage.exclusive_lock() && !self.is_own_record(record)) {
-            for f in new_files {
-                let _ = self.storage.delete(&self.file_path(f));
-            }
+            self.delete_unpublished(new_files);
         }
         Err(e)
+    }
+
+    /// Deletes new data files no record lists, best effort: one that
+    /// stays is unreferenced, and garbage collection deletes it.
+    pub(super) fn delete_unpublished<S: AsRef<str>>(&self, files: impl IntoIterator<Item = S>) {
+        for f in files {
+            let _ = self.storage.delete(&self.file_path(f.as_ref()));
+        }
     }
 
     /// Encodes `batches` (in parallel) and writes one file each. On error,
@@ -147,9 +153,7 @@ impl OrderedParquetDataset {
             batches.iter().enumerate().map(encode).collect()
         };
         if results.iter().any(Result::is_err) {
-            for entry in results.iter().flatten() {
-                let _ = self.storage.delete(&self.file_path(&entry.file));
-            }
+            self.delete_unpublished(results.iter().flatten().map(|e| &e.file));
             return Err(results.into_iter().find_map(Result::err).expect("an error"));
         }
         Ok(results.into_iter().map(|r| r.expect("checked")).collect())

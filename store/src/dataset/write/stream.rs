@@ -505,7 +505,7 @@ impl<'a> Run<'a> {
     fn forget(&mut self, removed: Vec<String>) {
         for file in removed {
             if self.written.remove(&file).is_some() {
-                let _ = self.ds.storage.delete(&self.ds.file_path(&file));
+                self.ds.delete_unpublished([&file]);
             } else {
                 self.removed.push(file);
             }
@@ -514,9 +514,7 @@ impl<'a> Run<'a> {
 
     /// Deletes every file the stream wrote (after an error).
     fn discard(&mut self) {
-        for file in self.written.keys() {
-            let _ = self.ds.storage.delete(&self.ds.file_path(file));
-        }
-        self.written.clear();
+        self.ds
+            .delete_unpublished(self.written.drain().map(|(file, _)| file));
     }
 }

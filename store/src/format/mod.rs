@@ -3,9 +3,10 @@
 //! 2's commit record), [`checkpoint`] (format 2's whole state as Arrow
 //! IPC), [`snapshot`] (a version's decoded state and how a record changes
 //! it), and [`rowfile`], one Parquet row-group file with ordo's writer
-//! settings.
+//! settings, whose columns [`columns`] encodes in parallel.
 
 pub(crate) mod checkpoint;
+pub(crate) mod columns;
 pub(crate) mod manifest;
 pub(crate) mod record;
 pub(crate) mod rowfile;

@@ -25,6 +25,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::reader::{ChunkReader, Length};
 use parquet::schema::types::ColumnPath;
 
+use super::columns;
 use crate::error::{Error, Result};
 use crate::storage::Storage;
 use crate::value::OrderedValue;
@@ -92,7 +93,20 @@ pub(crate) fn encode(batch: &RecordBatch, mut props: WriterProperties) -> Result
     let mut buf = Vec::with_capacity(batch.get_array_memory_size() / 2 + 1024);
     let mut writer =
         ArrowWriter::try_new_with_options(&mut buf, stored.schema(), options).map_err(wrap)?;
-    writer.write(&stored).map_err(wrap)?;
+    if stored.num_rows() == 0 {
+        writer.write(&stored).map_err(wrap)?;
+    } else {
+        let (mut file, factory) = writer.into_serialized_writer().map_err(wrap)?;
+        let writers = factory.create_column_writers(0).map_err(wrap)?;
+        let chunks = columns::encode(&stored, writers).map_err(wrap)?;
+        let mut row_group = file.next_row_group().map_err(wrap)?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group).map_err(wrap)?;
+        }
+        row_group.close().map_err(wrap)?;
+        file.close().map_err(wrap)?;
+        return Ok(buf);
+    }
     writer.close().map_err(wrap)?;
     Ok(buf)
 }

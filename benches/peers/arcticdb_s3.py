@@ -14,19 +14,11 @@ import time
 from urllib.parse import urlparse
 
 import numpy as np
-import pandas as pd
 from arcticdb import Arctic
 
+from ticks import frame
 
-def frame(start, n, rng):
-    ts = pd.to_datetime((start + np.arange(n)) * 1_000_000, unit="ns")
-    bid = 100.0 + rng.integers(0, 10_000, n) / 100.0
-    return pd.DataFrame({
-        "bid": bid,
-        "ask": bid + 0.01,
-        "last": 100.0 + rng.integers(0, 10_000, n) / 100.0,
-        "volume": rng.integers(0, 100, n).astype("int64"),
-    }, index=pd.DatetimeIndex(ts, name="ts"))
+
 
 
 def main():

@@ -94,20 +94,19 @@ pub(crate) fn encode(batch: &RecordBatch, mut props: WriterProperties) -> Result
     let mut writer =
         ArrowWriter::try_new_with_options(&mut buf, stored.schema(), options).map_err(wrap)?;
     if stored.num_rows() == 0 {
-        writer.write(&stored).map_err(wrap)?;
-    } else {
-        let (mut file, factory) = writer.into_serialized_writer().map_err(wrap)?;
-        let writers = factory.create_column_writers(0).map_err(wrap)?;
-        let chunks = columns::encode(&stored, writers).map_err(wrap)?;
-        let mut row_group = file.next_row_group().map_err(wrap)?;
-        for chunk in chunks {
-            chunk.append_to_row_group(&mut row_group).map_err(wrap)?;
-        }
-        row_group.close().map_err(wrap)?;
-        file.close().map_err(wrap)?;
+        // No row group, as `ArrowWriter` writes it.
+        writer.close().map_err(wrap)?;
         return Ok(buf);
     }
-    writer.close().map_err(wrap)?;
+    let (mut file, factory) = writer.into_serialized_writer().map_err(wrap)?;
+    let writers = factory.create_column_writers(0).map_err(wrap)?;
+    let chunks = columns::encode(&stored, writers).map_err(wrap)?;
+    let mut row_group = file.next_row_group().map_err(wrap)?;
+    for chunk in chunks {
+        chunk.append_to_row_group(&mut row_group).map_err(wrap)?;
+    }
+    row_group.close().map_err(wrap)?;
+    file.close().map_err(wrap)?;
     Ok(buf)
 }
 

@@ -91,7 +91,7 @@ pub(crate) fn encode(batch: &RecordBatch, mut props: WriterProperties) -> Result
         .with_properties(props)
         .with_skip_arrow_metadata(true);
     let mut buf = Vec::with_capacity(batch.get_array_memory_size() / 2 + 1024);
-    let mut writer =
+    let writer =
         ArrowWriter::try_new_with_options(&mut buf, stored.schema(), options).map_err(wrap)?;
     if stored.num_rows() == 0 {
         // No row group, as `ArrowWriter` writes it.

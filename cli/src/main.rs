@@ -28,6 +28,7 @@ mod maintain;
 mod progress;
 mod read;
 mod schema;
+#[cfg(feature = "sql")]
 mod sql;
 mod table;
 mod write;
@@ -102,6 +103,7 @@ enum Command {
     Remove(maintain::RemoveArgs),
     /// List, describe and print field arrays (Zarr frames over time).
     Fields(fields::FieldsArgs),
+    #[cfg(feature = "sql")]
     /// Run a SQL query over a dataset (table `t`) or over every dataset
     /// under a directory (one table each, and `datasets`).
     Sql(sql::SqlArgs),
@@ -124,6 +126,7 @@ fn main() -> ExitCode {
         Command::Upgrade(args) => maintain::upgrade(args),
         Command::Remove(args) => maintain::remove(args),
         Command::Fields(args) => fields::run(args),
+        #[cfg(feature = "sql")]
         Command::Sql(args) => sql::run(args),
     };
     let result = result.and_then(|code| {

@@ -2,13 +2,13 @@
 //! `OrderedParquetDataset::write_batches`: one commit, in memory bounded
 //! by the write's chunk size whatever the inputs' size.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use ordo::{Coalesce, DuplicatesOn, OrderedParquetDataset, RowGroupTarget, WriteOptions};
 
-use crate::input::{InputFormat, InputOptions, open_inputs};
+use crate::input::{InputFormat, InputOptions, SampledType, open_inputs};
 use crate::schema::{ForcedTypes, parse_schema};
 use crate::{Result, open_options, parse_key_value, parse_seconds, progress};
 
@@ -88,6 +88,48 @@ fn parse_coalesce(s: &str) -> Result<Coalesce, String> {
     }
 }
 
+/// Streams the inputs into `ds` in one commit: the inputs are read and
+/// converted on a thread of their own while the write encodes and writes
+/// what was read before (a few batches ahead at most).
+fn write_inputs(
+    ds: &OrderedParquetDataset,
+    name: &Path,
+    files: &[PathBuf],
+    input: &InputOptions,
+    opts: &WriteOptions,
+) -> Result<ordo::WriteReport> {
+    let inputs = open_inputs(files, input)?;
+    let dataset = name.display().to_string();
+    let spinner = progress::spinner(&format!("writing into {dataset}"));
+    let on_batch = {
+        let spinner = spinner.clone();
+        move |name: &str, rows| {
+            spinner.set_message(format!("writing into {dataset}: {rows} rows of {name}"));
+        }
+    };
+    let report = std::thread::scope(|scope| {
+        let (sender, received) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        scope.spawn(move || {
+            for batch in inputs.batches(on_batch) {
+                // The write stopped (an error): nothing more to read.
+                if sender.send(batch).is_err() {
+                    break;
+                }
+            }
+        });
+        ds.write_batches(received, opts)
+    });
+    spinner.finish_and_clear();
+    // An input's own error names its file and line: shown as it is.
+    report.map_err(|e| match e {
+        ordo::Error::Input { source, .. } => source,
+        other => other.into(),
+    })
+}
+
+/// Batches read ahead of the write.
+const READ_AHEAD: usize = 2;
+
 /// Runs `ordo write`.
 pub fn run(args: WriteArgs) -> Result<ExitCode> {
     let mut opts = WriteOptions::new(args.ordered_on.clone());
@@ -112,26 +154,22 @@ pub fn run(args: WriteArgs) -> Result<ExitCode> {
         return Err("standard input (`-`) can be read only once".into());
     }
     let ds = OrderedParquetDataset::open_with(&args.dataset, &open_options(args.lock_timeout))?;
-    let input = InputOptions {
+    let mut input = InputOptions {
         format: args.input_format,
-        types: args.schema,
+        types: args.schema.clone(),
         dataset: ds.schema(),
+        infer_from_all: false,
     };
-    let inputs = open_inputs(&args.files, &input)?;
-    let spinner = progress::spinner(&format!("writing into {}", args.dataset.display()));
-    let batches = inputs.batches(|name, rows| {
-        spinner.set_message(format!(
-            "writing into {}: {rows} rows of {name}",
-            args.dataset.display()
-        ));
-    });
-    let report = ds.write_batches(batches, &opts);
-    spinner.finish_and_clear();
-    // An input's own error names its file and line: shown as it is.
-    let report = report.map_err(|e| match e {
-        ordo::Error::Input { source, .. } => source,
-        other => other.into(),
-    });
+    let report = match write_inputs(&ds, &args.dataset, &args.files, &input, &opts) {
+        // A type inferred from the first records only was wrong: nothing
+        // was committed; the inputs are read again, their types inferred
+        // from every record.
+        Err(e) if e.is::<SampledType>() => {
+            input.infer_from_all = true;
+            write_inputs(&ds, &args.dataset, &args.files, &input, &opts)
+        }
+        report => report,
+    };
     let report = report?;
     let printed = if report.committed {
         outln!(

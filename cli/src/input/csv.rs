@@ -9,14 +9,18 @@ use std::sync::Arc;
 use ordo::arrow::array::{AsArray, RecordBatch};
 use ordo::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use ordo::arrow::error::ArrowError;
+use rayon::prelude::*;
 
 use super::text::{Unreadable, convert};
-use super::{BATCH_ROWS, InputOptions, Located, Opened, Origin, target_schema};
+use super::{
+    BATCH_ROWS, CSV_SAMPLE, InputOptions, Located, Opened, Origin, SampledType, target_schema,
+};
 use crate::{BoxError, Result};
 
-/// Opens a CSV input with a header row: its types (a pass over the input
-/// infers them), and its batches, converted as they are read.
-pub(super) fn read_csv<R: Read + Seek + 'static>(
+/// Opens a CSV input with a header row: its types (inferred from the first
+/// [`CSV_SAMPLE`] records, or from all with `infer_from_all`), and its
+/// batches, converted as they are read.
+pub(super) fn read_csv<R: Read + Seek + Send + 'static>(
     mut input: R,
     origin: Origin,
     opts: &InputOptions,
@@ -31,7 +35,8 @@ pub(super) fn read_csv<R: Read + Seek + 'static>(
     input.rewind()?;
     let format = ordo::arrow::csv::reader::Format::default().with_header(true);
     // Types come from --schema or the dataset where they can: a pass over
-    // the whole input infers the others, and is skipped when none is left.
+    // the first records (or all) infers the others, and is skipped when
+    // none is left.
     let (header, _) = format
         .infer_schema(&mut input, Some(0))
         .map_err(|e| ragged(e, &name))?;
@@ -43,14 +48,21 @@ pub(super) fn read_csv<R: Read + Seek + 'static>(
                 .as_ref()
                 .is_some_and(|s| s.field_with_name(f.name()).is_ok())
     };
-    let inferred = if header.fields().iter().all(|f| typed(f)) {
-        header
+    let (inferred, sampled) = if header.fields().iter().all(|f| typed(f)) {
+        (header, false)
     } else {
-        format
-            .infer_schema(&mut input, None)
-            .map_err(|e| ragged(e, &name))?
-            .0
+        let limit = (!opts.infer_from_all).then_some(CSV_SAMPLE);
+        let (inferred, records) = format
+            .infer_schema(&mut input, limit)
+            .map_err(|e| ragged(e, &name))?;
+        (inferred, limit.is_some_and(|n| records >= n))
     };
+    // Columns whose type a value past the sample may contradict.
+    let guessed = inferred
+        .fields()
+        .iter()
+        .map(|f| sampled && !typed(f))
+        .collect();
     let target = target_schema(&inferred, opts)?;
     let text: Vec<Field> = inferred
         .fields()
@@ -65,6 +77,7 @@ pub(super) fn read_csv<R: Read + Seek + 'static>(
     let batches = CsvBatches {
         reader,
         target: target.clone(),
+        guessed,
         rows: 0,
         origin,
         done: false,
@@ -94,6 +107,8 @@ fn ragged(e: ArrowError, name: &str) -> BoxError {
 struct CsvBatches<R: Read> {
     reader: ordo::arrow::csv::Reader<R>,
     target: SchemaRef,
+    /// Whether each column's type was inferred from a sample only.
+    guessed: Vec<bool>,
     /// Data rows read so far: row `r` is record `r + 1`.
     rows: usize,
     origin: Origin,
@@ -117,23 +132,36 @@ impl<R: Read> Iterator for CsvBatches<R> {
 }
 
 impl<R: Read> CsvBatches<R> {
-    /// A batch of text converted to the target types.
+    /// A batch of text converted to the target types, the columns in
+    /// parallel; the first column that fails (left to right) is reported.
     fn convert(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
+        let converted: Vec<_> = batch
+            .columns()
+            .par_iter()
+            .zip(self.target.fields().par_iter())
+            .map(|(column, field)| convert(column, field.data_type()))
+            .collect();
         let mut columns = Vec::with_capacity(batch.num_columns());
-        for (column, field) in batch.columns().iter().zip(self.target.fields()) {
-            match convert(column, field.data_type()) {
+        for (i, array) in converted.into_iter().enumerate() {
+            let field = self.target.field(i);
+            match array {
                 Ok(array) => columns.push(array),
                 Err(Unreadable::Type(reason)) => {
                     return Err(format!("column `{}`: {reason}", field.name()).into());
                 }
                 Err(Unreadable::Value { row, reason }) => {
-                    let value = column.as_string::<i32>().value(row);
+                    let value = batch.column(i).as_string::<i32>().value(row);
                     let what = format!(
                         "column `{}`: cannot read {value:?} as {}{reason}",
                         field.name(),
                         field.data_type()
                     );
-                    return Err(self.located(self.rows + row + 1, &what));
+                    let located = self.located(self.rows + row + 1, &what);
+                    return Err(if self.guessed[i] {
+                        Box::new(SampledType(located.to_string()))
+                    } else {
+                        located
+                    });
                 }
             }
         }

@@ -73,10 +73,32 @@ pub struct InputOptions {
     /// The schema of the dataset written to, when it has one: CSV and
     /// JSON-lines columns it has are read with its types.
     pub dataset: Option<SchemaRef>,
+    /// Infer CSV types from every record instead of the first
+    /// [`CSV_SAMPLE`] (see [`SampledType`]).
+    pub infer_from_all: bool,
 }
 
-/// The batches of one input, read lazily.
-type Batches = Box<dyn Iterator<Item = Result<RecordBatch>>>;
+/// Records of a CSV input its types are first inferred from.
+pub const CSV_SAMPLE: usize = 100_000;
+
+/// A CSV value that does not convert to a type inferred from the first
+/// [`CSV_SAMPLE`] records only. `ordo write` then reads the inputs again
+/// with types inferred from every record: a pass over a whole file costs
+/// more than the rest of an import, and is rarely needed.
+#[derive(Debug)]
+pub struct SampledType(String);
+
+impl std::fmt::Display for SampledType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SampledType {}
+
+/// The batches of one input, read lazily (on another thread than the
+/// write's).
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
 
 /// One input opened: its schema and its batches.
 type Opened = (SchemaRef, Batches);
@@ -156,7 +178,7 @@ pub fn open_inputs(files: &[PathBuf], opts: &InputOptions) -> Result<Inputs> {
 
 /// `e`, prefixed with the input's name unless it names it already.
 fn in_input(e: BoxError, name: &str) -> BoxError {
-    if e.is::<Located>() {
+    if e.is::<Located>() || e.is::<SampledType>() {
         e
     } else {
         format!("{name}: {e}").into()
@@ -168,8 +190,8 @@ impl Inputs {
     /// sees the input's name and the rows read from it so far.
     pub fn batches(
         self,
-        mut on_batch: impl FnMut(&str, u64),
-    ) -> impl Iterator<Item = Result<RecordBatch>> {
+        mut on_batch: impl FnMut(&str, u64) + Send,
+    ) -> impl Iterator<Item = Result<RecordBatch>> + Send {
         let schema = self.schema;
         self.opened
             .into_iter()
@@ -285,9 +307,7 @@ fn open_one(path: &Path, opts: &InputOptions) -> Result<Opened> {
         return Err("--schema applies to CSV and JSON-lines inputs only".into());
     }
     if stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut bytes)?;
-        let bytes = Bytes::from(bytes);
+        let bytes = stdin_bytes()?;
         let origin = Origin::Stdin(bytes.clone());
         return match format {
             InputFormat::Parquet => read_parquet(bytes),
@@ -306,15 +326,27 @@ fn open_one(path: &Path, opts: &InputOptions) -> Result<Opened> {
     }
 }
 
+/// Standard input, read once: inputs may be opened twice (see
+/// [`SampledType`]).
+fn stdin_bytes() -> Result<Bytes> {
+    static STDIN: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    if let Some(bytes) = STDIN.get() {
+        return Ok(bytes.clone());
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin().lock().read_to_end(&mut bytes)?;
+    Ok(STDIN.get_or_init(|| Bytes::from(bytes)).clone())
+}
+
 /// Boxes a reader of batches, its errors made the CLI's.
 fn lazy<I>(batches: I) -> Batches
 where
-    I: Iterator<Item = Result<RecordBatch, ArrowError>> + 'static,
+    I: Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 'static,
 {
     Box::new(batches.map(|b| b.map_err(BoxError::from)))
 }
 
-fn read_parquet<R: ChunkReader + 'static>(input: R) -> Result<Opened> {
+fn read_parquet<R: ChunkReader + Send + 'static>(input: R) -> Result<Opened> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(input)?.with_batch_size(BATCH_ROWS);
     let schema = builder.schema().clone();
     Ok((schema, lazy(builder.build()?)))
@@ -346,7 +378,7 @@ pub(super) fn target_schema(inferred: &Schema, opts: &InputOptions) -> Result<Sc
 
 /// Reads JSON lines: types inferred, then the dataset's and the forced
 /// ones applied (see [`target_schema`]).
-fn read_jsonl<R: std::io::BufRead + Seek + 'static>(
+fn read_jsonl<R: std::io::BufRead + Seek + Send + 'static>(
     mut input: R,
     name: &str,
     opts: &InputOptions,
@@ -370,7 +402,7 @@ fn read_jsonl<R: std::io::BufRead + Seek + 'static>(
 /// (`ARROW1`) or the stream format (a continuation marker). Buffers
 /// compressed with LZ4 or zstd (pyarrow's and pandas' default for Feather)
 /// are read too.
-fn read_ipc<R: Read + Seek + 'static>(mut input: R) -> Result<Opened> {
+fn read_ipc<R: Read + Seek + Send + 'static>(mut input: R) -> Result<Opened> {
     let mut magic = [0u8; 6];
     let n = input.read(&mut magic)?;
     input.rewind()?;

@@ -207,3 +207,68 @@ fn schema_names_every_stored_kind_and_round_trips_through_cat() {
     ];
     assert_error(&ordo(d, &args), "column `tags`: CSV cannot hold");
 }
+
+/// A CSV of `rows` rows whose first 100,000 (the rows types are first
+/// inferred from) hold integers and nothing in `note`; the rows after
+/// them a decimal and a text.
+fn late_types_csv(path: &std::path::Path, rows: usize) {
+    let mut csv = String::from("ts,v,note\n");
+    for i in 0..rows {
+        if i < 100_000 {
+            csv += &format!("{i},{i},\n");
+        } else {
+            csv += &format!("{i},{i}.5,late\n");
+        }
+    }
+    fs::write(path, csv).unwrap();
+}
+
+#[test]
+fn csv_types_that_change_after_the_first_records_are_inferred_from_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    late_types_csv(&d.join("late.csv"), 100_002);
+    let out = ok(d, &["write", "ds", "late.csv", "--ordered-on", "ts"]);
+    assert!(out.starts_with("version 1: 100002 rows"), "{out}");
+    assert_eq!(types(d, "ds"), ["Int64", "Float64", "Utf8"]);
+    assert_eq!(
+        ok(d, &["tail", "ds", "-n", "3"]),
+        "ts,v,note\n99999,99999.0,\n100000,100000.5,late\n100001,100001.5,late\n"
+    );
+    // Standard input is read once and kept for the second reading.
+    let args = [
+        "write",
+        "stdin",
+        "-",
+        "--input-format",
+        "csv",
+        "--ordered-on",
+        "ts",
+    ];
+    let csv = fs::read(d.join("late.csv")).unwrap();
+    ok_stdin(d, &args, &csv);
+    assert_eq!(types(d, "stdin"), ["Int64", "Float64", "Utf8"]);
+    assert_eq!(ok(d, &["cat", "stdin"]), ok(d, &["cat", "ds"]));
+}
+
+#[test]
+fn a_forced_type_is_not_inferred_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    late_types_csv(&d.join("late.csv"), 100_001);
+    let args = [
+        "write",
+        "ds",
+        "late.csv",
+        "--ordered-on",
+        "ts",
+        "--schema",
+        "v:int64",
+    ];
+    // Line 1 is the header: row 100,000 (from 0) is on line 100,002.
+    assert_error(
+        &ordo(d, &args),
+        "line 100002 of late.csv: column `v`: cannot read \"100000.5\" as Int64",
+    );
+    assert!(!d.join("ds").exists() || snapshot(&d.join("ds")).is_empty());
+}

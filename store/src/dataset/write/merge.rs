@@ -106,6 +106,13 @@ pub(crate) fn merge_sorted(
     let a = converter.convert_columns(&[first.column(idx).clone()])?;
     let b = converter.convert_columns(&[second.column(idx).clone()])?;
     let (n, m) = (first.num_rows(), second.num_rows());
+    // Appended in order (the common case): one copy, no interleaving.
+    if a.row(n - 1) <= b.row(0) {
+        return Ok(arrow::compute::concat_batches(
+            &first.schema(),
+            [first, second],
+        )?);
+    }
     let mut indices = Vec::with_capacity(n + m);
     let (mut i, mut j) = (0, 0);
     while i < n && j < m {

@@ -193,7 +193,7 @@ pub(crate) fn restore_types(
             .zip(schema.fields())
             .all(|(a, b)| a.data_type() == b.data_type())
     {
-        return RecordBatch::try_new(schema.clone(), batch.columns().to_vec());
+        return batch.with_schema(schema.clone());
     }
     let columns = batch
         .columns()

@@ -2,6 +2,8 @@
 //! pruning, streaming scans, column projection. Row groups decode in
 //! parallel for whole reads.
 
+mod into_one;
+
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -232,7 +234,14 @@ impl ResolvedRead {
                     .clone()
             })
             .collect();
-        Ok(RecordBatch::try_new(self.out_schema.clone(), columns)?)
+        // A projection of no columns keeps its row count.
+        let options =
+            arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+        Ok(RecordBatch::try_new_with_options(
+            self.out_schema.clone(),
+            columns,
+            &options,
+        )?)
     }
 }
 
@@ -267,8 +276,18 @@ impl OrderedParquetDataset {
     /// Reads what `options` select into one batch. Row groups decode in
     /// parallel; the columns are then concatenated in parallel.
     pub fn read_with(&self, options: &ReadOptions) -> Result<RecordBatch> {
-        let (schema, batches) = self.read_parts(options)?;
-        concat_parallel(&schema, &batches).map_err(self.located())
+        self.read_one(options).map_err(self.located())
+    }
+
+    fn read_one(&self, options: &ReadOptions) -> Result<RecordBatch> {
+        let resolved = ResolvedRead::new(self.snapshot_or_not_found()?, &self.path(), options)?;
+        // Whole row groups go straight into the output; trimmed ones are
+        // decoded first, their row counts unknown until then.
+        if resolved.groups.len() > 1 && resolved.groups.iter().all(|&(_, partial)| !partial) {
+            return self.read_into_one(&resolved);
+        }
+        let batches = self.decode_groups(&resolved)?;
+        concat_parallel(&resolved.out_schema, &batches)
     }
 
     /// Reads what `options` select as one batch per row group (no
@@ -287,6 +306,12 @@ impl OrderedParquetDataset {
 
     fn read_parts_unlocated(&self, options: &ReadOptions) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         let resolved = ResolvedRead::new(self.snapshot_or_not_found()?, &self.path(), options)?;
+        let batches = self.decode_groups(&resolved)?;
+        Ok((resolved.out_schema, batches))
+    }
+
+    /// Every selected row group decoded (in parallel), trimmed, in order.
+    fn decode_groups(&self, resolved: &ResolvedRead) -> Result<Vec<RecordBatch>> {
         let parts: Vec<Result<Vec<RecordBatch>>> = resolved
             .groups
             .par_iter()
@@ -308,7 +333,7 @@ impl OrderedParquetDataset {
         for part in parts {
             batches.extend(part?.into_iter().filter(|b| b.num_rows() > 0));
         }
-        Ok((resolved.out_schema, batches))
+        Ok(batches)
     }
 
     /// The first `n` rows of what `options` select. Row groups are read
@@ -526,7 +551,13 @@ fn concat_parallel(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Record
             arrow::compute::concat(&arrays)
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+    let rows = batches.iter().map(RecordBatch::num_rows).sum();
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns,
+        &options,
+    )?)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! turning the same file into one sorted zstd Parquet file.
 //!
 //! ```sh
-//! cargo build --release -p ordo-cli && cargo bench --bench big_write
+//! cargo build --release -p ordo-cli --no-default-features && cargo bench --bench big_write
 //! ```
 //!
 //! `ORDO_BENCH_BIG_GB` sets the size of the big inputs (default 5);
@@ -240,7 +240,9 @@ fn main() {
         library(gb);
     }
     let Some(ordo) = ordo_binary() else {
-        println!("the CLI parts need the release CLI: cargo build --release -p ordo-cli");
+        println!(
+            "the CLI parts need the release CLI: cargo build --release -p ordo-cli --no-default-features"
+        );
         return;
     };
     if wanted("csv_import") {

@@ -150,3 +150,47 @@ pub fn bench_venv() -> Result<PathBuf, String> {
     }
     Ok(python)
 }
+
+/// The Python of the oups venv (`~/.cache/ordo-oups-venv`), created and
+/// filled from `benches/peers/requirements-oups.txt` when missing. oups
+/// needs Python 3.13 or later: `python3.13` (or later) on the `PATH`, or
+/// one installed by pyenv. `Err` says why the peer is skipped.
+pub fn oups_venv() -> Result<PathBuf, String> {
+    use std::process::Command;
+    let home = PathBuf::from(std::env::var("HOME").map_err(|_| "no HOME")?);
+    let venv = home.join(".cache/ordo-oups-venv");
+    let python = venv.join("bin/python");
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers");
+    if !python.exists() {
+        let pyenv = std::fs::read_dir(home.join(".pyenv/versions"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_prefix("3.")
+                    .and_then(|rest| rest.split('.').next()?.parse::<u32>().ok())
+                    .is_some_and(|minor| minor >= 13)
+            })
+            .map(|e| e.path().join("bin/python").display().to_string());
+        let candidates = ["python3.14", "python3.13"].map(String::from);
+        let made = candidates.into_iter().chain(pyenv).any(|base| {
+            Command::new(base)
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .is_ok_and(|s| s.success())
+        });
+        if !made {
+            return Err("no Python 3.13 or later to make the oups venv with".into());
+        }
+    }
+    let pip = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(peers.join("requirements-oups.txt"))
+        .status();
+    if !pip.is_ok_and(|s| s.success()) {
+        return Err("pip could not install oups (benches/peers/requirements-oups.txt)".into());
+    }
+    Ok(python)
+}

@@ -9,10 +9,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{report_ratio, ticks};
 use criterion::{Criterion, criterion_group};
+use ordo::arrow::array::{Float64Array, Int64Array, RecordBatch, TimestampNanosecondArray};
+use ordo::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use ordo::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use ordo::storage::Durability;
 use ordo::{
@@ -175,6 +178,156 @@ fn intersections(c: &mut Criterion) {
     report_memory(dir.path(), &store);
 }
 
+/// The workload beside oups: 8 datasets of 1M ticks, row groups of
+/// 100,000 rows, boundaries interleaved, `n_prev` 2 (see
+/// `benches/peers/oups_intersections.py`, which writes the same ticks).
+const PEER_DATASETS: usize = 8;
+const PEER_ROWS: usize = 1_000_000;
+const PEER_GROUP: usize = 100_000;
+const PEER_ROUNDS: usize = 5;
+
+/// Ticks `first..first + rows` as the peer script makes them.
+fn peer_ticks(first: i64, rows: usize) -> RecordBatch {
+    let t: Vec<i64> = (first..first + rows as i64).collect();
+    let bid: Vec<f64> = t
+        .iter()
+        .map(|t| 100.0 + (t * 7919 % 10_000) as f64 / 100.0)
+        .collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ts", DataType::Timestamp(TimeUnit::Nanosecond, None), false),
+        Field::new("bid", DataType::Float64, true),
+        Field::new("ask", DataType::Float64, true),
+        Field::new("volume", DataType::Int64, true),
+    ]));
+    let ts = t.iter().map(|t| t * 1_000_000);
+    RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(TimestampNanosecondArray::from_iter_values(ts)),
+            Arc::new(Float64Array::from_iter_values(bid.iter().copied())),
+            Arc::new(Float64Array::from_iter_values(bid.iter().map(|b| b + 0.01))),
+            Arc::new(Int64Array::from_iter_values(
+                t.iter().map(|t| t * 31 % 1000),
+            )),
+        ],
+    )
+    .unwrap()
+}
+
+/// Milliseconds of each of `PEER_ROUNDS` runs of `run`, and its last result.
+fn timed(mut run: impl FnMut() -> usize) -> (Vec<f64>, usize) {
+    let mut rows = 0;
+    let times = (0..PEER_ROUNDS)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            rows = run();
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    (times, rows)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// iter_intersections beside oups on the same ticks, in the same run.
+fn report_peer() {
+    let dir = tempfile::tempdir().unwrap();
+    let shift = PEER_GROUP / PEER_DATASETS;
+    let keys: Vec<Ticker> = (0..PEER_DATASETS)
+        .map(|i| Ticker {
+            name: format!("t{i}"),
+        })
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        let path = dir.path().join(key.to_path().unwrap());
+        let fast = OpenOptions::new().durability(Durability::Process);
+        let ds = OrderedParquetDataset::open_with(path, &fast).unwrap();
+        let opts =
+            WriteOptions::new("ts").row_group_target_size(ordo::RowGroupTarget::Rows(PEER_GROUP));
+        ds.write(&peer_ticks((i * shift) as i64, PEER_ROWS), &opts)
+            .unwrap();
+    }
+    let store = Store::<Ticker>::open(dir.path()).unwrap();
+    let span = ((PEER_DATASETS - 1) * shift + PEER_ROWS - 1) as f64;
+    let window = IntersectOptions::new()
+        .n_prev(2)
+        .start((span * 0.45) as i64 * 1_000_000)
+        .end_excl((span * 0.55) as i64 * 1_000_000);
+    let iterate = |opts: &IntersectOptions| {
+        let mut rows = 0;
+        for step in store.iter_intersections(&keys, opts.clone()).unwrap() {
+            rows += step
+                .unwrap()
+                .iter()
+                .map(|(_, b)| b.num_rows())
+                .sum::<usize>();
+        }
+        rows
+    };
+    let (full, full_rows) = timed(|| iterate(&IntersectOptions::new().n_prev(2)));
+    let (windowed, window_rows) = timed(|| iterate(&window));
+    let peer = common::oups_venv().and_then(|python| {
+        let root = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/oups_intersections.py");
+        let out = std::process::Command::new(python)
+            .arg(script)
+            .arg(root.path())
+            .args([PEER_DATASETS, PEER_ROWS, PEER_GROUP, PEER_ROUNDS].map(|n| n.to_string()))
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).map_err(|e| e.to_string())
+    });
+    let what = format!("{PEER_DATASETS} datasets x {PEER_ROWS} rows, n_prev 2");
+    let (full, windowed) = (median(full), median(windowed));
+    let peer = match peer {
+        Ok(peer) => peer,
+        Err(e) => {
+            println!(
+                "RATIO vs oups, iter_intersections over {what}: ordo {full:.1} ms over everything, {windowed:.1} ms over the middle 10%; oups skipped: {e}"
+            );
+            return;
+        }
+    };
+    let ms = |k: &str| {
+        median(
+            peer[k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect(),
+        )
+    };
+    for (name, ordo_ms, oups, ordo_rows, oups_rows) in [
+        (
+            "everything",
+            full,
+            ms("full"),
+            full_rows,
+            &peer["full_rows"],
+        ),
+        (
+            "the middle 10% of the span",
+            windowed,
+            ms("window"),
+            window_rows,
+            &peer["window_rows"],
+        ),
+    ] {
+        println!(
+            "RATIO vs oups, iter_intersections over {what}, {name}: ordo {ordo_ms:.1} ms ({ordo_rows} rows), oups {oups:.1} ms ({oups_rows} rows), throughput ratio {:.2}x (target >= 10x)",
+            oups / ordo_ms
+        );
+    }
+}
+
 criterion_group!(benches, intersections);
 
 fn main() {
@@ -182,8 +335,17 @@ fn main() {
         child(Path::new(&root));
         return;
     }
-    benches();
-    Criterion::default().configure_from_args().final_summary();
+    // `cargo bench --bench intersections -- peer` runs only the comparison
+    // with oups.
+    let peer_only = std::env::args().skip(1).any(|a| a == "peer");
+    if !peer_only {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+    }
+    report_peer();
+    if peer_only {
+        return;
+    }
     report_ratio(
         "iter_intersections, 10 datasets x 2M rows",
         "intersections",

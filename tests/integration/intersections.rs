@@ -434,6 +434,35 @@ fn n_prev_warms_up_each_key_first_chunk() {
 }
 
 #[test]
+fn a_missing_file_before_the_start_fails_the_first_step() {
+    let dir = tempfile::tempdir().unwrap();
+    put(dir.path(), "a", &(0..20).collect::<Vec<_>>(), 4);
+    put(dir.path(), "b", &(0..20).collect::<Vec<_>>(), 4);
+    let store = Store::<Key>::open(dir.path()).unwrap();
+    // Rows 8..12 of "b": the group just before the start at 12.
+    let b = store.get(&key("b")).unwrap();
+    let file = dir
+        .path()
+        .join(key("b").to_path().unwrap())
+        .join(&b.row_group_stats()[2].file);
+    std::fs::remove_file(&file).unwrap();
+    let o = opts(Some(12), None).n_prev(2);
+    let mut steps = store.iter_intersections(&keys(&["a", "b"]), o).unwrap();
+    match steps.next() {
+        Some(Err(Error::MissingRowGroupFile { path, version: 1 })) => assert_eq!(path, file),
+        other => panic!("{other:?}"),
+    }
+    // Without previous rows, that file is not needed.
+    let o = opts(Some(12), None);
+    let rows: usize = store
+        .iter_intersections(&keys(&["a", "b"]), o)
+        .unwrap()
+        .map(|s| s.unwrap().iter().map(|(_, b)| b.num_rows()).sum::<usize>())
+        .sum();
+    assert_eq!(rows, 16);
+}
+
+#[test]
 fn bad_requests_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     put(dir.path(), "a", &[1, 2, 3], 2);

@@ -45,6 +45,8 @@ pub(super) struct Cursor<K> {
     /// Row groups `next..spawned`, decoding or decoded, in order.
     ahead: VecDeque<Receiver<Decoded>>,
     n_prev: usize,
+    /// The rows before `lo` for the first chunk, once read.
+    prev: Option<Vec<RecordBatch>>,
     started: bool,
 }
 
@@ -83,6 +85,7 @@ impl<K> Cursor<K> {
             current: None,
             ahead: VecDeque::new(),
             n_prev,
+            prev: None,
             started: false,
         }
     }
@@ -177,14 +180,40 @@ impl<K> Cursor<K> {
         Some(out)
     }
 
+    /// The read of the rows to put in front of the key's first chunk, when
+    /// it is still to do.
+    pub fn prev_job(&self) -> Option<PrevJob<'_>> {
+        if self.started || self.prev.is_some() || self.n_prev == 0 {
+            return None;
+        }
+        Some(PrevJob {
+            ds: &self.ds,
+            stats: &self.stats,
+            lo: self.lo.as_ref()?,
+            n_prev: self.n_prev,
+        })
+    }
+
+    /// Keeps the rows read by [`prev_job`](Self::prev_job).
+    pub fn set_prev(&mut self, parts: Vec<RecordBatch>) {
+        self.prev = Some(parts);
+    }
+
     /// The chunk to yield: on the key's first one, the previous rows go in
     /// front.
     pub fn with_prev(&mut self, chunk: RecordBatch) -> Result<RecordBatch> {
         if self.started {
             return Ok(chunk);
         }
+        let mut parts = match self.prev.take() {
+            Some(parts) => parts,
+            None => self
+                .prev_job()
+                .map(prev_rows)
+                .transpose()?
+                .unwrap_or_default(),
+        };
         self.started = true;
-        let mut parts = self.prev_rows()?;
         if parts.is_empty() {
             return Ok(chunk);
         }
@@ -192,35 +221,45 @@ impl<K> Cursor<K> {
         arrow::compute::concat_batches(&parts[0].schema(), &parts)
             .map_err(|e| Error::from(e).in_dataset(|| self.ds.path()))
     }
+}
 
-    /// Up to `n_prev` rows from just before `lo`, read one row group at a
-    /// time backwards from `lo`.
-    fn prev_rows(&self) -> Result<Vec<RecordBatch>> {
-        let Some(lo) = self.lo.as_ref().filter(|_| self.n_prev > 0) else {
-            return Ok(Vec::new());
+/// What reading a key's previous rows needs (no key: it runs on rayon's
+/// pool, for every key at once).
+pub(super) struct PrevJob<'a> {
+    ds: &'a OrderedParquetDataset,
+    stats: &'a [RowGroupStats],
+    lo: &'a OrderedValue,
+    n_prev: usize,
+}
+
+/// Up to `n_prev` rows from just before `lo`, read one row group at a
+/// time backwards from `lo`.
+pub(super) fn prev_rows(job: PrevJob<'_>) -> Result<Vec<RecordBatch>> {
+    let PrevJob {
+        ds,
+        stats,
+        lo,
+        n_prev,
+    } = job;
+    let before = stats.partition_point(|r| cmp_values(&r.min, lo).is_lt());
+    let mut parts = Vec::new();
+    let mut rows = 0;
+    for j in (0..before).rev() {
+        let end = if j + 1 < before {
+            &stats[j + 1].min
+        } else {
+            lo
         };
-        let before = self
-            .stats
-            .partition_point(|r| cmp_values(&r.min, lo).is_lt());
-        let mut parts = Vec::new();
-        let mut rows = 0;
-        for j in (0..before).rev() {
-            let end = if j + 1 < before {
-                &self.stats[j + 1].min
-            } else {
-                lo
-            };
-            let batch = read_part(&self.ds, self.stats[j].min.clone(), Some(end.clone()))?;
-            let take = (self.n_prev - rows).min(batch.num_rows());
-            parts.push(batch.slice(batch.num_rows() - take, take));
-            rows += take;
-            if rows == self.n_prev {
-                break;
-            }
+        let batch = read_part(ds, stats[j].min.clone(), Some(end.clone()))?;
+        let take = (n_prev - rows).min(batch.num_rows());
+        parts.push(batch.slice(batch.num_rows() - take, take));
+        rows += take;
+        if rows == n_prev {
+            break;
         }
-        parts.reverse();
-        Ok(parts)
     }
+    parts.reverse();
+    Ok(parts)
 }
 
 /// The rows of `ds` in `[start, end)`, a range within one row group.

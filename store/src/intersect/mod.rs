@@ -362,6 +362,26 @@ impl<K> Intersections<K> {
 }
 
 impl<K: Clone> Intersections<K> {
+    /// Reads the rows before the start of every key still to yield its
+    /// first chunk, in parallel (on the first step: each is a decode of the
+    /// end of a row group).
+    fn read_prev(&mut self) -> Result<()> {
+        let jobs: Vec<_> = (self.cursors.iter().enumerate())
+            .filter_map(|(i, c)| Some((i, c.prev_job()?)))
+            .collect();
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let read: Vec<(usize, Result<Vec<RecordBatch>>)> = jobs
+            .into_par_iter()
+            .map(|(i, job)| (i, cursor::prev_rows(job)))
+            .collect();
+        for (i, parts) in read {
+            self.cursors[i].set_prev(parts?);
+        }
+        Ok(())
+    }
+
     /// The next window's step, or `None` when its window holds no row.
     fn step(&mut self, start: OrderedValue) -> Result<Option<Step<K>>> {
         let end = self.bounds.peek().or(self.end_excl.as_ref()).cloned();
@@ -369,6 +389,7 @@ impl<K: Clone> Intersections<K> {
             .filter(|&i| self.cursors[i].needs_load(end.as_ref()))
             .collect();
         self.load(&wanted)?;
+        self.read_prev()?;
         let mut chunks = Vec::new();
         for c in &mut self.cursors {
             if let Some(chunk) = c.take(end.as_ref()) {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ordo::{Coalesce, DuplicatesOn, OrderedParquetDataset, RowGroupTarget, WriteOptions};
 
-use crate::input::{InputFormat, InputOptions, SampledType, open_inputs};
+use crate::input::{CSV_SAMPLE, InputFormat, InputOptions, SampledType, open_inputs};
 use crate::schema::{ForcedTypes, parse_schema};
 use crate::{Result, open_options, parse_key_value, parse_seconds, progress};
 
@@ -165,6 +165,9 @@ pub fn run(args: WriteArgs) -> Result<ExitCode> {
         // was committed; the inputs are read again, their types inferred
         // from every record.
         Err(e) if e.is::<SampledType>() => {
+            eprintln!(
+                "note: {e} (its type was inferred from the first {CSV_SAMPLE} records): reading the inputs again, with types inferred from every record"
+            );
             input.infer_from_all = true;
             write_inputs(&ds, &args.dataset, &args.files, &input, &opts)
         }

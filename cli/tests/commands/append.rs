@@ -228,8 +228,14 @@ fn csv_types_that_change_after_the_first_records_are_inferred_from_all() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     late_types_csv(&d.join("late.csv"), 100_002);
-    let out = ok(d, &["write", "ds", "late.csv", "--ordered-on", "ts"]);
-    assert!(out.starts_with("version 1: 100002 rows"), "{out}");
+    let out = ordo(d, &["write", "ds", "late.csv", "--ordered-on", "ts"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("version 1: 100002 rows"), "{stdout}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "note: line 100002 of late.csv: column `v`: cannot read \"100000.5\" as Int64 (its type was inferred from the first 100000 records): reading the inputs again, with types inferred from every record\n"
+    );
     assert_eq!(types(d, "ds"), ["Int64", "Float64", "Utf8"]);
     assert_eq!(
         ok(d, &["tail", "ds", "-n", "3"]),

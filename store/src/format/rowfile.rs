@@ -323,6 +323,27 @@ pub(crate) struct PagePrune<'a> {
     pub data_type: &'a DataType,
     pub lo: Option<&'a OrderedValue>,
     pub hi: Option<&'a OrderedValue>,
+    /// Only the rows the last `n` rows in range can be among: the last
+    /// page kept and the pages before it that hold `n` rows.
+    pub last: Option<usize>,
+}
+
+/// Keeps, of the kept pages, the last one and the ones just before it
+/// that hold `n` rows: the rows are sorted, so every row of a page before
+/// the last kept one is below `hi`, and the last `n` rows below `hi` are
+/// among those (the last kept page may hold only one).
+fn keep_last(pages: &mut [(bool, usize)], n: usize) {
+    let Some(last) = pages.iter().rposition(|&(keep, _)| keep) else {
+        return;
+    };
+    let mut rows = 0;
+    for (keep, count) in pages[..last].iter_mut().rev() {
+        if rows >= n {
+            *keep = false;
+        } else if *keep {
+            rows += *count;
+        }
+    }
 }
 
 /// The rows of pages that may hold ordered values in `[lo, hi)`, from the
@@ -387,8 +408,7 @@ fn page_selection(meta: &ParquetMetaData, prune: &PagePrune<'_>) -> Option<RowSe
             _ => return None,
         })
     };
-    let mut selectors = Vec::new();
-    let mut selected_any = false;
+    let mut kept = Vec::with_capacity(pages.len());
     for p in 0..pages.len() {
         let start = usize::try_from(pages[p].first_row_index).ok()?;
         let end = match pages.get(p + 1) {
@@ -401,14 +421,20 @@ fn page_selection(meta: &ParquetMetaData, prune: &PagePrune<'_>) -> Option<RowSe
             && prune
                 .hi
                 .is_none_or(|hi| stat(p, false).is_none_or(|min| cmp_values(&min, hi).is_lt()));
-        selected_any |= keep;
-        selectors.push(if keep {
-            RowSelector::select(end - start)
-        } else {
-            RowSelector::skip(end - start)
-        });
+        kept.push((keep, end - start));
     }
-    selected_any.then(|| RowSelection::from(selectors))
+    if let Some(n) = prune.last {
+        keep_last(&mut kept, n);
+    }
+    let selected_any = kept.iter().any(|&(keep, _)| keep);
+    let selectors = kept.into_iter().map(|(keep, rows)| {
+        if keep {
+            RowSelector::select(rows)
+        } else {
+            RowSelector::skip(rows)
+        }
+    });
+    selected_any.then(|| RowSelection::from_iter(selectors))
 }
 
 /// Opens one row-group file for reading. Decoding problems (truncated or
@@ -559,4 +585,34 @@ pub(crate) fn read_all(
         .map_err(|e| corrupt(e.to_string()))?;
     arrow::compute::concat_batches(schema, &batches)
         .map_err(|e| corrupt(format!("does not have the dataset's schema: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_last;
+
+    #[test]
+    fn the_last_rows_keep_the_last_page_and_enough_before_it() {
+        let pages = |keep: &[bool], rows: &[usize]| -> Vec<(bool, usize)> {
+            keep.iter().copied().zip(rows.iter().copied()).collect()
+        };
+        let kept = |p: Vec<(bool, usize)>| -> Vec<bool> { p.into_iter().map(|(k, _)| k).collect() };
+        let mut p = pages(&[true; 4], &[10, 10, 10, 5]);
+        keep_last(&mut p, 12);
+        assert_eq!(kept(p), [false, true, true, true]);
+        let mut p = pages(&[true; 4], &[10, 10, 10, 5]);
+        keep_last(&mut p, 10);
+        assert_eq!(kept(p), [false, false, true, true]);
+        let mut p = pages(&[true; 3], &[10, 10, 10]);
+        keep_last(&mut p, 100);
+        assert_eq!(kept(p), [true, true, true]);
+        // Pages outside the range stay skipped; the last kept one counts
+        // for nothing (it may hold a single row in range).
+        let mut p = pages(&[false, true, true, false], &[10, 10, 3, 10]);
+        keep_last(&mut p, 5);
+        assert_eq!(kept(p), [false, true, true, false]);
+        let mut p = pages(&[false; 2], &[10, 10]);
+        keep_last(&mut p, 5);
+        assert_eq!(kept(p), [false, false]);
+    }
 }

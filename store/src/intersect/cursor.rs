@@ -250,10 +250,14 @@ pub(super) fn prev_rows(job: PrevJob<'_>) -> Result<Vec<RecordBatch>> {
         } else {
             lo
         };
-        let batch = read_part(ds, stats[j].min.clone(), Some(end.clone()))?;
-        let take = (n_prev - rows).min(batch.num_rows());
-        parts.push(batch.slice(batch.num_rows() - take, take));
-        rows += take;
+        // The last rows of the group before `end`: only the pages they are
+        // on are decoded.
+        let range = ReadOptions::new()
+            .start(stats[j].min.clone())
+            .end_excl(end.clone());
+        let batch = ds.tail(n_prev - rows, &range)?;
+        rows += batch.num_rows();
+        parts.push(batch);
         if rows == n_prev {
             break;
         }

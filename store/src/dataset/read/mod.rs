@@ -164,6 +164,20 @@ impl ResolvedRead {
         partial: bool,
         batch_size: usize,
     ) -> Result<(RowFileReader, Option<usize>)> {
+        self.open_last(storage, prefix, i, partial, batch_size, None)
+    }
+
+    /// Opens row group `i`, decoding, of a partial one, only the pages
+    /// that its `last` rows in range can be on (see `PagePrune::last`).
+    fn open_last(
+        &self,
+        storage: &Arc<dyn Storage>,
+        prefix: &str,
+        i: usize,
+        partial: bool,
+        batch_size: usize,
+        last: Option<usize>,
+    ) -> Result<(RowFileReader, Option<usize>)> {
         let rg = &self.snapshot.stats[i];
         let ordered = self.snapshot.ordered_index();
         let mut cols = self.projection.clone();
@@ -193,6 +207,7 @@ impl ResolvedRead {
                     data_type: self.snapshot.schema.field(ordered).data_type(),
                     lo: self.lo.as_ref(),
                     hi: self.hi.as_ref(),
+                    last,
                 }),
             },
         )?;
@@ -397,8 +412,16 @@ impl OrderedParquetDataset {
             let rg_rows = resolved.snapshot.stats[i].num_rows as usize;
             // Going forward, decode no more than what is still missing.
             let batch_size = if from_end { rg_rows } else { n - rows };
-            let (reader, trim_at) =
-                resolved.open(&self.storage, &self.prefix, i, partial, batch_size.max(1))?;
+            // Going backward, decode only the pages the missing rows are on.
+            let last = from_end.then_some(n - rows);
+            let (reader, trim_at) = resolved.open_last(
+                &self.storage,
+                &self.prefix,
+                i,
+                partial,
+                batch_size.max(1),
+                last,
+            )?;
             let err = decode_err(
                 &self.storage,
                 &self.prefix,
@@ -579,6 +602,33 @@ mod tests {
         ds.write(&batch, &opts).unwrap();
         assert_eq!(ds.num_row_groups(), 10);
         (ds, batch)
+    }
+
+    #[test]
+    fn tail_decodes_the_last_pages_and_finds_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
+        let all = Int64Array::from_iter_values(0..100_000);
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(all)]).unwrap();
+        let ds = OrderedParquetDataset::open(dir.path()).unwrap();
+        ds.write(&batch, &WriteOptions::new("ts")).unwrap();
+        // One row group of several pages (20,000 rows each by default).
+        assert_eq!(ds.num_row_groups(), 1);
+        for (n, end) in [
+            (3, 50_001),
+            (1, 40_000),
+            (30_000, 50_001),
+            (99_999, 100_000),
+            (5, 7),
+        ] {
+            let opts = ReadOptions::new().start(0).end_excl(end);
+            let expected = batch.slice((end as usize).saturating_sub(n), n.min(end as usize));
+            assert_eq!(
+                ds.tail(n, &opts).unwrap(),
+                expected,
+                "{n} rows before {end}"
+            );
+        }
     }
 
     #[test]

@@ -131,7 +131,6 @@ pub fn bench_venv() -> Result<PathBuf, String> {
     let home = std::env::var("HOME").map_err(|_| "no HOME")?;
     let venv = PathBuf::from(home).join(".cache/ordo-bench-venv");
     let python = venv.join("bin/python");
-    let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers");
     if !python.exists() {
         let made = Command::new("python3")
             .args(["-m", "venv"])
@@ -141,14 +140,29 @@ pub fn bench_venv() -> Result<PathBuf, String> {
             return Err("python3 -m venv failed".into());
         }
     }
-    let pip = Command::new(venv.join("bin/pip"))
+    pip_install(&venv, "requirements.txt")?;
+    Ok(python)
+}
+
+/// Installs `benches/peers/REQUIREMENTS` into `venv`.
+fn pip_install(venv: &Path, requirements: &str) -> Result<(), String> {
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers");
+    let pip = std::process::Command::new(venv.join("bin/pip"))
         .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-        .arg(peers.join("requirements.txt"))
+        .arg(peers.join(requirements))
         .status();
     if !pip.is_ok_and(|s| s.success()) {
-        return Err("pip could not install the peers (benches/peers/requirements.txt)".into());
+        return Err(format!(
+            "pip could not install benches/peers/{requirements}"
+        ));
     }
-    Ok(python)
+    Ok(())
+}
+
+/// The median of `v` (the upper one of an even count).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 /// The Python of the oups venv (`~/.cache/ordo-oups-venv`), created and
@@ -160,7 +174,6 @@ pub fn oups_venv() -> Result<PathBuf, String> {
     let home = PathBuf::from(std::env::var("HOME").map_err(|_| "no HOME")?);
     let venv = home.join(".cache/ordo-oups-venv");
     let python = venv.join("bin/python");
-    let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers");
     if !python.exists() {
         let pyenv = std::fs::read_dir(home.join(".pyenv/versions"))
             .into_iter()
@@ -185,12 +198,6 @@ pub fn oups_venv() -> Result<PathBuf, String> {
             return Err("no Python 3.13 or later to make the oups venv with".into());
         }
     }
-    let pip = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-        .arg(peers.join("requirements-oups.txt"))
-        .status();
-    if !pip.is_ok_and(|s| s.success()) {
-        return Err("pip could not install oups (benches/peers/requirements-oups.txt)".into());
-    }
+    pip_install(&venv, "requirements-oups.txt")?;
     Ok(python)
 }

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{raw_read, raw_write, report_ratio, ticks};
+use common::{median, raw_read, raw_write, report_ratio, ticks};
 use criterion::{BatchSize, Criterion, criterion_group};
 use ordo::arrow::array::{AsArray, Int64Array, RecordBatch};
 use ordo::arrow::datatypes::{Int64Type, TimestampNanosecondType};
@@ -239,11 +239,6 @@ fn fresh_reads() -> Vec<f64> {
                 .unwrap()
         })
         .collect()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// The peer's timings (milliseconds per round) of the same workload.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{report_ratio, ticks};
+use common::{median, report_ratio, ticks};
 use criterion::{Criterion, criterion_group};
 use ordo::arrow::array::{Float64Array, Int64Array, RecordBatch, TimestampNanosecondArray};
 use ordo::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
@@ -55,11 +55,13 @@ fn populate(root: &Path) {
 
 /// Every step of the intersection of all datasets; returns the row count.
 fn ordo_iterate(store: &Store<Ticker>, keys: &[Ticker]) -> usize {
+    iterate_with(store, keys, IntersectOptions::new())
+}
+
+/// Every step of the intersection that `opts` select; the row count.
+fn iterate_with(store: &Store<Ticker>, keys: &[Ticker], opts: IntersectOptions) -> usize {
     let mut rows = 0;
-    for step in store
-        .iter_intersections(keys, IntersectOptions::new())
-        .unwrap()
-    {
+    for step in store.iter_intersections(keys, opts).unwrap() {
         rows += step
             .unwrap()
             .iter()
@@ -227,11 +229,6 @@ fn timed(mut run: impl FnMut() -> usize) -> (Vec<f64>, usize) {
     (times, rows)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// iter_intersections beside oups on the same ticks, in the same run.
 fn report_peer() {
     let dir = tempfile::tempdir().unwrap();
@@ -256,19 +253,9 @@ fn report_peer() {
         .n_prev(2)
         .start((span * 0.45) as i64 * 1_000_000)
         .end_excl((span * 0.55) as i64 * 1_000_000);
-    let iterate = |opts: &IntersectOptions| {
-        let mut rows = 0;
-        for step in store.iter_intersections(&keys, opts.clone()).unwrap() {
-            rows += step
-                .unwrap()
-                .iter()
-                .map(|(_, b)| b.num_rows())
-                .sum::<usize>();
-        }
-        rows
-    };
-    let (full, full_rows) = timed(|| iterate(&IntersectOptions::new().n_prev(2)));
-    let (windowed, window_rows) = timed(|| iterate(&window));
+    let (full, full_rows) =
+        timed(|| iterate_with(&store, &keys, IntersectOptions::new().n_prev(2)));
+    let (windowed, window_rows) = timed(|| iterate_with(&store, &keys, window.clone()));
     let peer = common::oups_venv().and_then(|python| {
         let root = tempfile::tempdir().map_err(|e| e.to_string())?;
         let script =

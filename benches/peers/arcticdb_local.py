@@ -19,7 +19,7 @@ import time
 import numpy as np
 from arcticdb import Arctic
 
-from ticks import frame
+from ticks import appends_ms, frame
 
 
 
@@ -50,11 +50,7 @@ def main():
     out = {"appends": [], "read": [], "update": []}
     for r in range(rounds):
         symbol = f"ticks{r}"
-        start = time.perf_counter()
-        lib.write(symbol, frames[0])
-        for f in frames[1:]:
-            lib.append(symbol, f)
-        out["appends"].append((time.perf_counter() - start) * 1000)
+        out["appends"].append(appends_ms(lib, symbol, frames))
         child = subprocess.run(
             [sys.executable, __file__, "--read-child", path, symbol, str(appends * rows)],
             check=True, capture_output=True, text=True)

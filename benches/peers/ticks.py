@@ -1,5 +1,8 @@
 """The peers' tick frames: ts ns index + 3 f64 + i64, one row per
-millisecond, noisy prices (the shape of benches/common.rs' `ticks`)."""
+millisecond, noisy prices (the shape of benches/common.rs' `ticks`); and
+the ArcticDB appends of them both ArcticDB peers time."""
+
+import time
 
 import numpy as np
 import pandas as pd
@@ -14,3 +17,13 @@ def frame(start, n, rng):
         "last": 100.0 + rng.integers(0, 10_000, n) / 100.0,
         "volume": rng.integers(0, 100, n).astype("int64"),
     }, index=pd.DatetimeIndex(ts, name="ts"))
+
+
+def appends_ms(lib, symbol, frames):
+    """Milliseconds to write `frames[0]` to `symbol` of the ArcticDB
+    library `lib`, then append the others one by one."""
+    start = time.perf_counter()
+    lib.write(symbol, frames[0])
+    for f in frames[1:]:
+        lib.append(symbol, f)
+    return (time.perf_counter() - start) * 1000

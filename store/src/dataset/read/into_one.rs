@@ -81,7 +81,7 @@ impl OrderedParquetDataset {
     ) -> Result<Vec<Piece>> {
         let rg = &resolved.snapshot.stats[i];
         let expected = rg.num_rows as usize;
-        let (reader, _) = resolved.open(&self.storage, &self.prefix, i, false, COPY_ROWS)?;
+        let (reader, _) = resolved.open(&self.storage, &self.prefix, i, false, COPY_ROWS, None)?;
         let err = decode_err(&self.storage, &self.prefix, &rg.file);
         let mut pieces: Vec<Piece> = slices
             .iter()

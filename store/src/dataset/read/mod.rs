@@ -155,21 +155,10 @@ impl ResolvedRead {
         })
     }
 
-    /// Opens row group `i`; `partial` ones also decode the ordered column.
+    /// Opens row group `i`; `partial` ones also decode the ordered column,
+    /// and only the pages their `last` rows in range can be on, when
+    /// given (see `PagePrune::last`).
     fn open(
-        &self,
-        storage: &Arc<dyn Storage>,
-        prefix: &str,
-        i: usize,
-        partial: bool,
-        batch_size: usize,
-    ) -> Result<(RowFileReader, Option<usize>)> {
-        self.open_last(storage, prefix, i, partial, batch_size, None)
-    }
-
-    /// Opens row group `i`, decoding, of a partial one, only the pages
-    /// that its `last` rows in range can be on (see `PagePrune::last`).
-    fn open_last(
         &self,
         storage: &Arc<dyn Storage>,
         prefix: &str,
@@ -333,7 +322,7 @@ impl OrderedParquetDataset {
             .map(|&(i, partial)| {
                 let rows = resolved.snapshot.stats[i].num_rows as usize;
                 let (reader, trim_at) =
-                    resolved.open(&self.storage, &self.prefix, i, partial, rows)?;
+                    resolved.open(&self.storage, &self.prefix, i, partial, rows, None)?;
                 let err = decode_err(
                     &self.storage,
                     &self.prefix,
@@ -414,7 +403,7 @@ impl OrderedParquetDataset {
             let batch_size = if from_end { rg_rows } else { n - rows };
             // Going backward, decode only the pages the missing rows are on.
             let last = from_end.then_some(n - rows);
-            let (reader, trim_at) = resolved.open_last(
+            let (reader, trim_at) = resolved.open(
                 &self.storage,
                 &self.prefix,
                 i,
@@ -535,10 +524,14 @@ impl Iterator for Scan {
                 }
             }
             let (i, partial) = self.pending.pop_front()?;
-            match self
-                .resolved
-                .open(&self.storage, &self.prefix, i, partial, self.batch_size)
-            {
+            match self.resolved.open(
+                &self.storage,
+                &self.prefix,
+                i,
+                partial,
+                self.batch_size,
+                None,
+            ) {
                 Ok((reader, trim_at)) => self.current = Some((reader, trim_at, i)),
                 Err(e) => {
                     self.pending.clear();

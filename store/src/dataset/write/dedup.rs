@@ -2,6 +2,7 @@
 //! (which always includes the ordered column), the last one is kept.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::compute::{filter_record_batch, partition};
@@ -44,25 +45,36 @@ pub(crate) fn keep_last(
     ordered_idx: usize,
     key: &[usize],
 ) -> Result<RecordBatch> {
-    let n = batch.num_rows();
-    if n < 2 {
+    if batch.num_rows() < 2 {
         return Ok(batch.clone());
     }
     let ordered = batch.column(ordered_idx);
-    let key_arrays: Vec<ArrayRef> = key.iter().map(|&i| batch.column(i).clone()).collect();
-    let converter = RowConverter::new(
-        key_arrays
+    let runs: Vec<Range<usize>> = partition(std::slice::from_ref(ordered))?
+        .ranges()
+        .into_iter()
+        .filter(|run| run.len() > 1)
+        .collect();
+    if runs.is_empty() {
+        return Ok(batch.clone());
+    }
+    let mut keep = vec![true; batch.num_rows()];
+    if key == [ordered_idx] {
+        // The key is the ordered column alone: a run is one key.
+        for run in runs {
+            keep[run.start..run.end - 1].fill(false);
+        }
+    } else {
+        let key_arrays: Vec<ArrayRef> = key.iter().map(|&i| batch.column(i).clone()).collect();
+        let fields = key_arrays
             .iter()
-            .map(|a| SortField::new(a.data_type().clone()))
-            .collect(),
-    )?;
-    let rows = converter.convert_columns(&key_arrays)?;
-    let mut keep = vec![true; n];
-    let mut seen = HashSet::new();
-    // Within each run of equal ordered values, walk from the end and keep
-    // the first occurrence of each key seen (the last in row order).
-    for run in partition(std::slice::from_ref(ordered))?.ranges() {
-        if run.len() > 1 {
+            .map(|a| SortField::new(a.data_type().clone()));
+        let converter = RowConverter::new(fields.collect())?;
+        let rows = converter.convert_columns(&key_arrays)?;
+        let mut seen = HashSet::new();
+        // Within each run of equal ordered values, walk from the end and
+        // keep the first occurrence of each key seen (the last in row
+        // order).
+        for run in runs {
             seen.clear();
             for i in run.rev() {
                 keep[i] = seen.insert(rows.row(i));
@@ -83,6 +95,46 @@ mod tests {
     use arrow::datatypes::{DataType, Field, Int64Type, Schema};
 
     use super::*;
+
+    proptest::proptest! {
+        /// Against a model: the last row of each key, in row order, on the
+        /// ordered column alone (one key a run) and with a second column.
+        #[test]
+        fn keeps_the_last_row_of_each_key(
+            mut rows in proptest::collection::vec((0i64..12, 0i64..3), 0..80),
+        ) {
+            rows.sort_by_key(|r| r.0);
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("ts", DataType::Int64, false),
+                Field::new("k", DataType::Int64, false),
+                Field::new("row", DataType::Int64, false),
+            ]));
+            let batch = RecordBatch::try_new(
+                schema,
+                vec![
+                    Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+                    Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.1))),
+                    Arc::new(Int64Array::from_iter_values(0..rows.len() as i64)),
+                ],
+            )
+            .unwrap();
+            for key in [vec![0], vec![0, 1]] {
+                let model: Vec<i64> = (0..rows.len())
+                    .filter(|&i| {
+                        let same = |j: &usize| key.iter().all(|&c| {
+                            let (a, b) = (rows[i], rows[*j]);
+                            if c == 0 { a.0 == b.0 } else { a.1 == b.1 }
+                        });
+                        !(i + 1..rows.len()).any(|j| same(&j))
+                    })
+                    .map(|i| i as i64)
+                    .collect();
+                let out = keep_last(&batch, 0, &key).unwrap();
+                let kept = out.column(2).as_primitive::<Int64Type>().values().to_vec();
+                proptest::prop_assert_eq!(kept, model);
+            }
+        }
+    }
 
     #[test]
     fn last_occurrence_wins_within_equal_ordered_values() {

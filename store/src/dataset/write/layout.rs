@@ -8,7 +8,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
 use crate::dataset::write::dedup;
-use crate::dataset::write::merge::{Cutter, merge_sorted};
+use crate::dataset::write::merge::{Cutter, merge_sorted, same_rows};
 use crate::dataset::write::plan::{self, Shape, Sizing};
 use crate::dataset::{OrderedParquetDataset, Snapshot};
 use crate::error::Result;
@@ -183,7 +183,7 @@ impl<'a> Layout<'a> {
                 return Ok(Some(self.replace(overlap, &merged)));
             };
             let merged = dedup::keep_last(&merged, self.idx, key)?;
-            if merged == existing {
+            if same_rows(&existing, &merged, data, self.idx)? {
                 (self.groups_rewritten, self.rows_rewritten) = (groups, rows);
                 return Ok(None);
             }

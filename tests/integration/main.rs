@@ -21,5 +21,6 @@ mod object_storage;
 mod options;
 mod polars;
 mod sql;
+mod sql_runs;
 mod store;
 mod stream;

@@ -26,6 +26,7 @@
 mod bounds;
 mod catalog;
 mod reader;
+mod runs;
 mod schema;
 mod table;
 
@@ -37,6 +38,7 @@ use arrow::datatypes::SchemaRef;
 /// The DataFusion crate of this module, re-exported so versions match.
 pub use datafusion;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 
@@ -111,8 +113,14 @@ impl Sql {
     /// A session with no tables (register some on [`Sql::context`]).
     pub fn new() -> Self {
         let config = SessionConfig::new().with_information_schema(true);
+        // After DataFusion's own rules, which decide where input is sorted.
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(runs::RunAggregation))
+            .build();
         Self {
-            ctx: SessionContext::new_with_config(config),
+            ctx: SessionContext::new_with_state(state),
         }
     }
 

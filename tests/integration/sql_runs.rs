@@ -101,6 +101,16 @@ fn groups_on_the_ordered_column_run_without_hashing_and_equal_hash_aggregation()
         );
         assert_eq!(run(&sql, query), reference(&plain, query), "{query}");
     }
+    // EXPLAIN ANALYZE shows what it did.
+    let analyzed = run(&sql, &format!("EXPLAIN ANALYZE {}", queries[1]));
+    let line = analyzed
+        .lines()
+        .find(|l| l.contains("RunAggregateExec"))
+        .unwrap();
+    assert!(
+        line.contains("output_rows=") && line.contains("elapsed_compute="),
+        "{line}"
+    );
     // A range holding no row (the scan is empty: nothing to aggregate).
     let empty = format!(
         "SELECT date_trunc('hour', ts) AS k, {AGGREGATES} FROM t WHERE ts < '2000-01-01' GROUP BY k"

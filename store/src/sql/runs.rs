@@ -28,6 +28,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::aggregate::AggregateFunctionExpr;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, InputDistributionRequirements, InputOrderMode,
@@ -70,6 +71,7 @@ impl PhysicalOptimizerRule for RunAggregation {
 #[derive(Debug)]
 pub(crate) struct RunAggregateExec {
     agg: Arc<dyn ExecutionPlan>,
+    metrics: ExecutionPlanMetricsSet,
 }
 
 impl RunAggregateExec {
@@ -96,6 +98,7 @@ impl RunAggregateExec {
             });
         fits.then(|| Self {
             agg: Arc::clone(node),
+            metrics: ExecutionPlanMetricsSet::new(),
         })
     }
 
@@ -164,6 +167,10 @@ impl ExecutionPlan for RunAggregateExec {
         })
     }
 
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
     fn execute(
         &self,
         partition: usize,
@@ -172,7 +179,8 @@ impl ExecutionPlan for RunAggregateExec {
         let agg = self.aggregate();
         let batch_size = context.session_config().batch_size();
         let input = agg.input().execute(partition, context)?;
-        let runs = Runs::new(agg)?;
+        let mut runs = Runs::new(agg)?;
+        runs.metrics = Some(BaselineMetrics::new(&self.metrics, partition));
         let stream = futures::stream::try_unfold(
             (input, runs, false),
             move |(mut input, mut runs, done)| async move {
@@ -215,6 +223,8 @@ struct Runs {
     schema: SchemaRef,
     keys: Vec<ScalarValue>,
     group_indices: Vec<usize>,
+    /// Compute time and output rows, for `EXPLAIN ANALYZE`.
+    metrics: Option<BaselineMetrics>,
 }
 
 impl Runs {
@@ -232,6 +242,7 @@ impl Runs {
             schema: agg.schema(),
             keys: Vec::new(),
             group_indices: Vec::new(),
+            metrics: None,
         })
     }
 
@@ -243,6 +254,7 @@ impl Runs {
     /// Feeds `batch` to the accumulators, its rows' groups found by
     /// cutting it into runs of equal keys.
     fn add(&mut self, batch: &RecordBatch) -> Result<()> {
+        let _timer = self.metrics.as_ref().map(|m| m.elapsed_compute().timer());
         let n = batch.num_rows();
         let keys = self.key.evaluate(batch)?.into_array(n)?;
         self.group_indices.clear();
@@ -269,6 +281,10 @@ impl Runs {
     /// The first `n` groups as one batch of the aggregate's schema; the
     /// groups after them become groups `0..`.
     fn emit(&mut self, n: usize) -> Result<RecordBatch> {
+        if let Some(m) = &self.metrics {
+            m.record_output(n);
+        }
+        let _timer = self.metrics.as_ref().map(|m| m.elapsed_compute().timer());
         let emit_to = if n == self.keys.len() {
             EmitTo::All
         } else {

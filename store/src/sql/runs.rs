@@ -78,8 +78,8 @@ impl RunAggregateExec {
     /// The replacement of `node`, when it is an aggregate this can
     /// compute: partial or single, sorted on its one grouping expression
     /// (no grouping sets), no `FILTER`, `DISTINCT` or ordered aggregate,
-    /// every aggregate with a groups accumulator, no limit. (DataFusion gives dynamic filters only to aggregates
-    /// without grouping.)
+    /// every aggregate with a groups accumulator, no limit. (DataFusion
+    /// gives dynamic filters only to aggregates without grouping.)
     fn replacing(node: &Arc<dyn ExecutionPlan>) -> Option<Self> {
         let agg = node.downcast_ref::<AggregateExec>()?;
         let mode_fits = matches!(
@@ -179,8 +179,7 @@ impl ExecutionPlan for RunAggregateExec {
         let agg = self.aggregate();
         let batch_size = context.session_config().batch_size();
         let input = agg.input().execute(partition, context)?;
-        let mut runs = Runs::new(agg)?;
-        runs.metrics = Some(BaselineMetrics::new(&self.metrics, partition));
+        let runs = Runs::new(agg, BaselineMetrics::new(&self.metrics, partition))?;
         let stream = futures::stream::try_unfold(
             (input, runs, false),
             move |(mut input, mut runs, done)| async move {
@@ -224,11 +223,11 @@ struct Runs {
     keys: Vec<ScalarValue>,
     group_indices: Vec<usize>,
     /// Compute time and output rows, for `EXPLAIN ANALYZE`.
-    metrics: Option<BaselineMetrics>,
+    metrics: BaselineMetrics,
 }
 
 impl Runs {
-    fn new(agg: &AggregateExec) -> Result<Self> {
+    fn new(agg: &AggregateExec, metrics: BaselineMetrics) -> Result<Self> {
         let aggregates = agg.aggr_expr().to_vec();
         let accumulators = aggregates
             .iter()
@@ -242,7 +241,7 @@ impl Runs {
             schema: agg.schema(),
             keys: Vec::new(),
             group_indices: Vec::new(),
-            metrics: None,
+            metrics,
         })
     }
 
@@ -254,7 +253,7 @@ impl Runs {
     /// Feeds `batch` to the accumulators, its rows' groups found by
     /// cutting it into runs of equal keys.
     fn add(&mut self, batch: &RecordBatch) -> Result<()> {
-        let _timer = self.metrics.as_ref().map(|m| m.elapsed_compute().timer());
+        let _timer = self.metrics.elapsed_compute().timer();
         let n = batch.num_rows();
         let keys = self.key.evaluate(batch)?.into_array(n)?;
         self.group_indices.clear();
@@ -281,10 +280,8 @@ impl Runs {
     /// The first `n` groups as one batch of the aggregate's schema; the
     /// groups after them become groups `0..`.
     fn emit(&mut self, n: usize) -> Result<RecordBatch> {
-        if let Some(m) = &self.metrics {
-            m.record_output(n);
-        }
-        let _timer = self.metrics.as_ref().map(|m| m.elapsed_compute().timer());
+        self.metrics.record_output(n);
+        let _timer = self.metrics.elapsed_compute().timer();
         let emit_to = if n == self.keys.len() {
             EmitTo::All
         } else {

@@ -94,22 +94,22 @@ pub(crate) fn merge_sorted(
     // The rows of `first` not after `second`'s first row precede all of
     // `second`; those after its last row follow all of it.
     let (Range { start: lo, end: hi }, cmp) = window(first, second, idx, true)?;
-    let mut indices = Vec::with_capacity(hi - lo + m);
-    let (mut i, mut j) = (lo, 0);
-    while i < hi && j < m {
-        if cmp(i, j).is_le() {
-            indices.push((0, i - lo));
-            i += 1;
-        } else {
-            indices.push((1, j));
-            j += 1;
-        }
-    }
-    indices.extend((i..hi).map(|i| (0, i - lo)));
-    indices.extend((j..m).map(|j| (1, j)));
     let middle = if lo == hi {
         second.clone()
     } else {
+        let mut indices = Vec::with_capacity(hi - lo + m);
+        let (mut i, mut j) = (lo, 0);
+        while i < hi && j < m {
+            if cmp(i, j).is_le() {
+                indices.push((0, i - lo));
+                i += 1;
+            } else {
+                indices.push((1, j));
+                j += 1;
+            }
+        }
+        indices.extend((i..hi).map(|i| (0, i - lo)));
+        indices.extend((j..m).map(|j| (1, j)));
         interleave_record_batch(&[&first.slice(lo, hi - lo), second], &indices)?
     };
     let parts = [first.slice(0, lo), middle, first.slice(hi, n - hi)];
@@ -188,7 +188,7 @@ fn partition_point(n: usize, pred: impl Fn(usize) -> bool) -> usize {
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{AsArray, Int64Array, StringArray};
+    use arrow::array::{ArrayRef, AsArray, Int64Array, StringArray};
     use arrow::datatypes::{DataType, Field, Int64Type, Schema, TimeUnit};
 
     use super::*;
@@ -231,6 +231,19 @@ mod tests {
         out
     }
 
+    /// Rows of (`ts`, `tag`), two Int64 columns.
+    fn int_pairs(ts: Vec<i64>, tag: Vec<i64>) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("ts", DataType::Int64, false),
+            Field::new("tag", DataType::Int64, false),
+        ]));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(ts)),
+            Arc::new(Int64Array::from(tag)),
+        ];
+        RecordBatch::try_new(schema, columns).unwrap()
+    }
+
     fn pairs(batch: &RecordBatch) -> Vec<(i64, i64)> {
         let ts = batch.column(0).as_primitive::<Int64Type>().values();
         let tag = batch.column(1).as_primitive::<Int64Type>().values();
@@ -248,21 +261,9 @@ mod tests {
         ) {
             a.sort();
             b.sort();
-            let schema = Arc::new(Schema::new(vec![
-                Field::new("ts", DataType::Int64, false),
-                Field::new("tag", DataType::Int64, false),
-            ]));
             // Tags: the row's side and position, so order is checked.
             let batch = |ts: &[i64], side: i64| {
-                let tags = (0..ts.len() as i64).map(|i| side * 1000 + i);
-                RecordBatch::try_new(
-                    schema.clone(),
-                    vec![
-                        Arc::new(Int64Array::from(ts.to_vec())),
-                        Arc::new(Int64Array::from_iter_values(tags)),
-                    ],
-                )
-                .unwrap()
+                int_pairs(ts.to_vec(), (0..ts.len() as i64).map(|i| side * 1000 + i).collect())
             };
             let (first, second) = (batch(&a, 0), batch(&b, 1));
             let merged = merge_sorted(&first, &second, 0).unwrap();
@@ -275,20 +276,7 @@ mod tests {
 
     #[test]
     fn same_rows_compares_the_window_then_everything() {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("ts", DataType::Int64, false),
-            Field::new("v", DataType::Int64, false),
-        ]));
-        let batch = |ts: Vec<i64>, v: Vec<i64>| {
-            RecordBatch::try_new(
-                schema.clone(),
-                vec![
-                    Arc::new(Int64Array::from(ts)),
-                    Arc::new(Int64Array::from(v)),
-                ],
-            )
-            .unwrap()
-        };
+        let batch = int_pairs;
         let existing = batch(vec![1, 2, 3, 4, 5], vec![10, 20, 30, 40, 50]);
         let new = batch(vec![3, 4], vec![30, 40]);
         assert!(same_rows(&existing, &existing.clone(), &new, 0).unwrap());

@@ -22,5 +22,6 @@ mod options;
 mod polars;
 mod sql;
 mod sql_runs;
+mod sql_split;
 mod store;
 mod stream;

@@ -136,6 +136,30 @@ impl Bounds {
         start..end.max(start)
     }
 
+    /// The rows of `rg` probably in range, its values taken as evenly
+    /// spread between its extremes (all of them where its values are not
+    /// numbers). A guess to balance work between partitions, never to
+    /// decide what is read.
+    pub(crate) fn share(&self, rg: &RowGroupStats) -> std::ops::Range<u64> {
+        let all = 0..rg.num_rows;
+        let (Some(min), Some(max)) = (number(&rg.min), number(&rg.max)) else {
+            return all;
+        };
+        let span = max - min;
+        if !span.is_finite() || span <= 0.0 {
+            return all;
+        }
+        let at = |bound: &Option<Bound>, none: f64| {
+            bound
+                .as_ref()
+                .and_then(|b| number(&b.value))
+                .map_or(none, |v| ((v - min) / span).clamp(0.0, 1.0))
+        };
+        let row = |fraction: f64| (fraction * rg.num_rows as f64).round() as u64;
+        let (lo, hi) = (row(at(&self.lo, 0.0)), row(at(&self.hi, 1.0)));
+        lo..hi.max(lo)
+    }
+
     fn keeps_above_lo(&self, rg: &RowGroupStats) -> bool {
         Self {
             lo: self.lo.clone(),
@@ -150,6 +174,16 @@ impl Bounds {
             hi: self.hi.clone(),
         }
         .keeps(rg)
+    }
+}
+
+/// A stored value as a number to interpolate, where it is one.
+fn number(value: &OrderedValue) -> Option<f64> {
+    match value {
+        OrderedValue::Int(v) => Some(*v as f64),
+        OrderedValue::UInt(v) => Some(*v as f64),
+        OrderedValue::Float(v) => Some(*v),
+        _ => None,
     }
 }
 
@@ -309,6 +343,46 @@ mod tests {
                 inclusive: false
             })
         );
+    }
+
+    #[test]
+    fn the_share_in_range_is_interpolated_between_the_extremes() {
+        let share = |filters: &[Expr], rg: &RowGroupStats| {
+            Bounds::from_filters(filters, "ts", &DataType::Int64).share(rg)
+        };
+        let group = RowGroupStats {
+            num_rows: 1000,
+            ..rg(100, 200)
+        };
+        assert_eq!(share(&[], &group), 0..1000);
+        assert_eq!(share(&[col("ts").gt_eq(lit(150i64))], &group), 500..1000);
+        assert_eq!(share(&[col("ts").lt(lit(110i64))], &group), 0..100);
+        assert_eq!(
+            share(&[col("ts").between(lit(120i64), lit(130i64))], &group),
+            200..300
+        );
+        // Bounds outside the group clamp; crossed bounds leave nothing.
+        assert_eq!(share(&[col("ts").gt(lit(0i64))], &group), 0..1000);
+        assert_eq!(
+            share(
+                &[col("ts").gt(lit(190i64)), col("ts").lt(lit(110i64))],
+                &group
+            ),
+            900..900
+        );
+        // One value, or values that are not numbers: all rows.
+        let one = RowGroupStats {
+            num_rows: 10,
+            ..rg(5, 5)
+        };
+        assert_eq!(share(&[col("ts").eq(lit(5i64))], &one), 0..10);
+        let text = RowGroupStats {
+            min: OrderedValue::Str("a".into()),
+            max: OrderedValue::Str("z".into()),
+            num_rows: 10,
+            ..rg(0, 0)
+        };
+        assert_eq!(share(&[col("ts").gt(lit("m"))], &text), 0..10);
     }
 
     #[test]

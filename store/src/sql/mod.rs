@@ -28,6 +28,7 @@ mod catalog;
 mod reader;
 mod runs;
 mod schema;
+mod split;
 mod table;
 
 use std::path::Path;

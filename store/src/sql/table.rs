@@ -9,9 +9,13 @@
 //! before any file is opened ([`Bounds`]); every filter is then also
 //! pushed into the Parquet scan, which prunes row groups and pages by
 //! their statistics, and stays in the plan (`Inexact`), so results never
-//! depend on pruning.
+//! depend on pruning. The selected row groups are shared out among the
+//! scan's partitions by the rows they probably hold in range
+//! ([`split`](super::split)), cutting a group in two where a few groups
+//! would not share out evenly.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use arrow::compute::SortOptions;
@@ -22,6 +26,7 @@ use datafusion::common::stats::Precision;
 use datafusion::common::{ColumnStatistics, Statistics};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::parquet::ParquetRowSelection;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::object_store::ObjectStoreUrl;
@@ -30,9 +35,11 @@ use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
+use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
 
 use super::bounds::{Bounds, scalar};
 use super::reader::{ScanStats, StorageReaders};
+use super::split::{Estimate, partitions};
 use crate::dataset::{OrderedParquetDataset, RowGroupStats, Snapshot};
 use crate::error::{Error, Result};
 use crate::storage::{Storage, join};
@@ -156,6 +163,28 @@ impl DatasetTable {
         stats
     }
 
+    /// The file DataFusion reads for `rows` of `rg` (`None`: all of them).
+    fn piece_file(&self, rg: &RowGroupStats, rows: Option<Range<u64>>) -> PartitionedFile {
+        let file = PartitionedFile::new(join(&self.prefix, &rg.file), rg.size_bytes);
+        let mut stats = self.group_statistics(rg);
+        let Some(rows) = rows else {
+            return file.with_statistics(Arc::new(stats));
+        };
+        // Part of a group: its count and extremes are bounds, not exact.
+        stats = stats.to_inexact();
+        stats.num_rows = Precision::Inexact((rows.end - rows.start) as usize);
+        let mut selectors = Vec::with_capacity(3);
+        if rows.start > 0 {
+            selectors.push(RowSelector::skip(rows.start as usize));
+        }
+        selectors.push(RowSelector::select((rows.end - rows.start) as usize));
+        if rows.end < rg.num_rows {
+            selectors.push(RowSelector::skip((rg.num_rows - rows.end) as usize));
+        }
+        file.with_statistics(Arc::new(stats))
+            .with_extension(ParquetRowSelection::new(RowSelection::from(selectors)))
+    }
+
     /// The sort order of every scan: the ordered column ascending (nulls
     /// last, as `ORDER BY` puts them by default; the column has none).
     fn ordering(&self) -> Option<LexOrdering> {
@@ -168,31 +197,6 @@ impl DatasetTable {
             },
         )])
     }
-}
-
-/// `groups` cut into at most `parts` contiguous runs of similar row
-/// counts: each run is one partition of the scan, read in order.
-pub(crate) fn split_runs(groups: &[RowGroupStats], parts: usize) -> Vec<std::ops::Range<usize>> {
-    let parts = parts.clamp(1, groups.len().max(1));
-    let total: u64 = groups.iter().map(|g| g.num_rows).sum();
-    let mut runs = Vec::with_capacity(parts);
-    let (mut start, mut rows) = (0, 0u64);
-    for (i, g) in groups.iter().enumerate() {
-        rows += g.num_rows;
-        // Close run k once it reaches its share of the rows, or when only
-        // one group is left for each run still to come.
-        let k = runs.len() + 1;
-        let (left, needed) = (groups.len() - i - 1, parts - k);
-        let full = rows * parts as u64 >= total * k as u64;
-        if k < parts && left >= needed && (full || left == needed) {
-            runs.push(start..i + 1);
-            start = i + 1;
-        }
-    }
-    if start < groups.len() {
-        runs.push(start..groups.len());
-    }
-    runs
 }
 
 #[async_trait]
@@ -234,22 +238,31 @@ impl TableProvider for DatasetTable {
             };
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
-        let groups = split_runs(selected, state.config_options().execution.target_partitions)
+        let estimates: Vec<Estimate> = selected
+            .iter()
+            .map(|rg| Estimate {
+                rows: rg.num_rows,
+                in_range: bounds.share(rg),
+            })
+            .collect();
+        let parts = state.config_options().execution.target_partitions;
+        let groups = partitions(&estimates, parts)
             .into_iter()
-            .map(|run| {
+            .map(|pieces| {
                 FileGroup::new(
-                    selected[run]
-                        .iter()
-                        .map(|rg| {
-                            PartitionedFile::new(join(&self.prefix, &rg.file), rg.size_bytes)
-                                .with_statistics(Arc::new(self.group_statistics(rg)))
-                        })
+                    pieces
+                        .into_iter()
+                        .map(|piece| self.piece_file(&selected[piece.group], piece.rows))
                         .collect(),
                 )
             })
             .collect();
+        let mut options = state.table_options().parquet.clone();
+        // ordo writes no bloom filters: looking for them costs every file
+        // opened a few microseconds for nothing.
+        options.global.bloom_filter_on_read = false;
         let source = ParquetSource::new(snapshot.schema.clone())
-            .with_table_parquet_options(state.table_options().parquet.clone())
+            .with_table_parquet_options(options)
             .with_parquet_file_reader_factory(self.readers.clone());
         // The URL only names a store DataFusion always has; every byte
         // comes through the reader factory, from the dataset's storage.
@@ -262,40 +275,5 @@ impl TableProvider for DatasetTable {
                 .with_output_ordering(self.ordering().into_iter().collect())
                 .build();
         Ok(DataSourceExec::from_data_source(config))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::value::OrderedValue;
-
-    fn groups(rows: &[u64]) -> Vec<RowGroupStats> {
-        rows.iter()
-            .enumerate()
-            .map(|(i, &n)| RowGroupStats {
-                file: format!("{i}"),
-                num_rows: n,
-                min: OrderedValue::Int(i as i64 * 10),
-                max: OrderedValue::Int(i as i64 * 10 + 9),
-                size_bytes: 1,
-                crc32c: None,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn runs_are_contiguous_balanced_and_cover_every_group() {
-        assert_eq!(split_runs(&groups(&[1, 1, 1, 1]), 2), vec![0..2, 2..4]);
-        assert_eq!(split_runs(&groups(&[1, 1, 1, 1, 1]), 2), vec![0..3, 3..5]);
-        assert_eq!(split_runs(&groups(&[10, 1, 1, 1]), 2), vec![0..1, 1..4]);
-        assert_eq!(split_runs(&groups(&[1, 1, 1, 10]), 2), vec![0..3, 3..4]);
-        assert_eq!(split_runs(&groups(&[1, 1]), 8), vec![0..1, 1..2]);
-        assert_eq!(split_runs(&groups(&[1]), 4), vec![0..1]);
-        assert_eq!(split_runs(&groups(&[5, 5, 5]), 1), vec![0..3]);
-        assert_eq!(
-            split_runs(&groups(&[1, 1, 1, 1, 1, 1]), 3),
-            vec![0..2, 2..4, 4..6]
-        );
     }
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use ordo::arrow::datatypes::DataType;
 use ordo::{OrderedParquetDataset, OrderedValue};
 use serde_json::{Value, json};
 
@@ -28,15 +29,34 @@ pub struct VersionsArgs {
     dataset: PathBuf,
 }
 
-/// A statistic as JSON: numbers stay numbers, the rest are strings.
-pub fn value_json(v: &OrderedValue) -> Value {
+/// A statistic of a column of type `dt` as JSON: numbers stay numbers,
+/// the rest are strings (see [`value_text`]).
+pub fn value_json(v: &OrderedValue, dt: Option<&DataType>) -> Value {
     match v {
         OrderedValue::Int(i) => json!(i),
         OrderedValue::UInt(u) => json!(u),
         OrderedValue::Float(f) => json!(f),
         OrderedValue::Str(s) => json!(s),
-        other => json!(other.to_string()),
+        other => json!(value_text(other, dt)),
     }
+}
+
+/// A statistic of a column of type `dt` as text, as the column's values
+/// are shown by `cat`: a timestamp without a time zone has no offset
+/// (`2024-01-01T00:00:00`, not `...Z`: it is not a UTC instant).
+pub fn value_text(v: &OrderedValue, dt: Option<&DataType>) -> String {
+    match (v, dt) {
+        (OrderedValue::Timestamp(t), Some(DataType::Timestamp(_, None))) => {
+            t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.f").to_string()
+        }
+        _ => v.to_string(),
+    }
+}
+
+/// The type of `ds`'s ordered column, once it has one.
+pub fn ordered_type(ds: &OrderedParquetDataset) -> Option<DataType> {
+    let (schema, column) = (ds.schema()?, ds.ordered_on()?);
+    Some(schema.field_with_name(&column).ok()?.data_type().clone())
 }
 
 /// Runs `ordo info`.
@@ -45,6 +65,8 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
     let schema = ds.schema().ok_or("the version is a removal: no data")?;
     let stats = ds.row_group_stats();
     let metadata = ds.key_value_metadata();
+    let dt = ordered_type(&ds);
+    let dt = dt.as_ref();
     if args.json {
         let info = json!({
             "path": ds.path().display().to_string(),
@@ -61,8 +83,8 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
             "row_groups": stats.iter().map(|rg| json!({
                 "file": rg.file,
                 "rows": rg.num_rows,
-                "min": value_json(&rg.min),
-                "max": value_json(&rg.max),
+                "min": value_json(&rg.min, dt),
+                "max": value_json(&rg.max, dt),
                 "bytes": rg.size_bytes,
             })).collect::<Vec<_>>(),
         });
@@ -93,8 +115,8 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
             vec![
                 i.to_string(),
                 rg.num_rows.to_string(),
-                rg.min.to_string(),
-                rg.max.to_string(),
+                value_text(&rg.min, dt),
+                value_text(&rg.max, dt),
                 rg.size_bytes.to_string(),
                 rg.file.clone(),
             ]

@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use ordo::{OrderedParquetDataset, dataset_dirs};
 use serde_json::{Value, json};
 
-use crate::{Result, info::value_json, is_remote, open_existing, progress, table};
+use crate::{
+    Result,
+    info::{ordered_type, value_json, value_text},
+    is_remote, open_existing, progress, table,
+};
 
 /// Arguments of `ordo ls`.
 #[derive(Debug, clap::Args)]
@@ -48,22 +52,24 @@ impl Summary {
 
     fn json(&self) -> Value {
         let range = self.range();
+        let dt = ordered_type(&self.ds);
         json!({
             "path": self.path,
             "version": self.ds.version(),
             "ordered_on": self.ds.ordered_on(),
             "num_rows": self.ds.num_rows(),
             "num_row_groups": self.ds.num_row_groups(),
-            "min": range.as_ref().map(|r| value_json(&r.0)),
-            "max": range.as_ref().map(|r| value_json(&r.1)),
+            "min": range.as_ref().map(|r| value_json(&r.0, dt.as_ref())),
+            "max": range.as_ref().map(|r| value_json(&r.1, dt.as_ref())),
             "bytes": self.bytes(),
         })
     }
 
     fn row(&self) -> Vec<String> {
+        let dt = ordered_type(&self.ds);
         let (min, max) = self.range().map_or_else(
             || ("-".into(), "-".into()),
-            |(a, b)| (a.to_string(), b.to_string()),
+            |(a, b)| (value_text(&a, dt.as_ref()), value_text(&b, dt.as_ref())),
         );
         vec![
             self.path.clone(),

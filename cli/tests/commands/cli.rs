@@ -309,6 +309,17 @@ fn timestamp_bounds_and_maintenance() {
 
     let info: serde_json::Value = serde_json::from_str(&ok(d, &["info", "csv", "--json"])).unwrap();
     assert_eq!(info["num_row_groups"], 3);
+    // Timestamps without a time zone are shown without an offset, as
+    // `cat` shows them.
+    assert_eq!(info["row_groups"][0]["min"], "2024-01-01T00:00:00");
+    assert_eq!(info["row_groups"][2]["max"], "2024-01-03T12:00:00");
+    let text = ok(d, &["info", "csv"]);
+    assert!(text.contains(" 2024-01-03T12:00:00 "), "{text}");
+    assert!(!text.contains("00Z"), "{text}");
+    let listed = ok(d, &["ls", "csv"]);
+    let line = listed.lines().find(|l| l.starts_with("csv")).unwrap();
+    assert!(line.contains(" 2024-01-01T00:00:00 "), "{listed}");
+    assert!(!line.contains("00Z"), "{listed}");
     assert!(ok(d, &["compact", "csv", "--target", "10"]).starts_with("version 2:"));
     assert_eq!(
         ok(d, &["meta", "csv", "set", "a=1", "b=2"]),

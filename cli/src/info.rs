@@ -45,12 +45,7 @@ pub fn value_json(v: &OrderedValue, dt: Option<&DataType>) -> Value {
 /// are shown by `cat`: a timestamp without a time zone has no offset
 /// (`2024-01-01T00:00:00`, not `...Z`: it is not a UTC instant).
 pub fn value_text(v: &OrderedValue, dt: Option<&DataType>) -> String {
-    match (v, dt) {
-        (OrderedValue::Timestamp(t), Some(DataType::Timestamp(_, None))) => {
-            t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.f").to_string()
-        }
-        _ => v.to_string(),
-    }
+    dt.map_or_else(|| v.to_string(), |dt| v.shown_in(dt))
 }
 
 /// The type of `ds`'s ordered column, once it has one.

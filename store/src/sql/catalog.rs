@@ -16,7 +16,7 @@ use super::bounds::scalar;
 use crate::dataset::OrderedParquetDataset;
 use crate::keys::TopLevel;
 use crate::value::OrderedValue;
-use crate::value::stored::typed;
+use crate::value::stored::shown;
 
 /// The columns every catalog has, after the key columns.
 const FIXED: [&str; 9] = [
@@ -172,7 +172,7 @@ fn extremes(
             None => Ok(Arc::new(
                 snapshots
                     .iter()
-                    .map(|s| pick(s).map(|v| text(&typed(&v, s.ordered_type()))))
+                    .map(|s| pick(s).map(|v| text(&v, s.ordered_type())))
                     .collect::<StringArray>(),
             )),
         }
@@ -182,11 +182,12 @@ fn extremes(
     Ok((first, last))
 }
 
-/// A value as text: strings as they are, others as ordo shows them.
-fn text(value: &OrderedValue) -> String {
+/// A stored value of a column of type `dt` as text: strings as they
+/// are, others as ordo shows them.
+fn text(value: &OrderedValue, dt: &DataType) -> String {
     match value {
         OrderedValue::Str(s) => s.clone(),
-        other => other.to_string(),
+        other => shown(other, dt),
     }
 }
 

@@ -62,6 +62,12 @@ pub(crate) fn typed(stored: &OrderedValue, dt: &DataType) -> OrderedValue {
     converted.unwrap_or_else(|| stored.clone())
 }
 
+/// A stored value as text, as users see the values of a column of type
+/// `dt` (see [`OrderedValue::shown_in`]).
+pub(crate) fn shown(stored: &OrderedValue, dt: &DataType) -> String {
+    typed(stored, dt).shown_in(dt)
+}
+
 /// `utc` with the offset of `zone` (an IANA name or `+01:00`) at that
 /// instant; UTC when there is no zone or it cannot be parsed.
 fn in_zone(utc: DateTime<Utc>, zone: Option<&str>) -> DateTime<FixedOffset> {
@@ -172,8 +178,8 @@ pub(crate) fn check_ordered(array: &ArrayRef, column: &str) -> Result<()> {
         Some(row) => Err(Error::Unsorted {
             column: column.to_owned(),
             row,
-            previous: typed(&value_at(array.as_ref(), row - 1), array.data_type()).to_string(),
-            value: typed(&value_at(array.as_ref(), row), array.data_type()).to_string(),
+            previous: shown(&value_at(array.as_ref(), row - 1), array.data_type()),
+            value: shown(&value_at(array.as_ref(), row), array.data_type()),
         }),
     }
 }
@@ -282,7 +288,7 @@ pub(crate) fn nanos_per_unit(dt: &DataType) -> i128 {
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{Float64Array, Int64Array, StringArray};
+    use arrow::array::{Float64Array, Int64Array, StringArray, TimestampSecondArray};
     use chrono::{TimeZone, Utc};
 
     use super::*;
@@ -358,6 +364,29 @@ mod tests {
             check_ordered(&s, "c"),
             Err(Error::Unsorted { row: 2, .. })
         ));
+        // Values in the column's type: a timestamp without a zone has no
+        // offset, one with a zone has the zone's.
+        let secs = [0, 3600, 1800];
+        let naive: ArrayRef = Arc::new(TimestampSecondArray::from(secs.to_vec()));
+        let zoned: ArrayRef =
+            Arc::new(TimestampSecondArray::from(secs.to_vec()).with_timezone("+02:00"));
+        let values = |a: &ArrayRef| match check_ordered(a, "t") {
+            Err(Error::Unsorted {
+                previous, value, ..
+            }) => (previous, value),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            values(&naive),
+            ("1970-01-01T01:00:00".into(), "1970-01-01T00:30:00".into())
+        );
+        assert_eq!(
+            values(&zoned),
+            (
+                "1970-01-01T03:00:00+02:00".into(),
+                "1970-01-01T02:30:00+02:00".into()
+            )
+        );
         let sorted = Int64Array::from(vec![1, 2, 2, 2, 5]);
         assert_eq!(partition_point(&sorted, &OrderedValue::Int(2), false), 1);
         assert_eq!(partition_point(&sorted, &OrderedValue::Int(2), true), 4);

@@ -59,6 +59,31 @@ impl OrderedValue {
             _ => Err(bad("not a type ordo can order on")),
         }
     }
+
+    /// This value as text among the values of a column of type
+    /// `data_type`, as they are shown: as [`Display`](std::fmt::Display)
+    /// shows it, except that in a timestamp column without a time zone a
+    /// timestamp has no offset (its values are not UTC instants).
+    ///
+    /// ```
+    /// use ordo_store::OrderedValue;
+    /// use ordo_store::arrow::datatypes::{DataType, TimeUnit};
+    /// let naive = DataType::Timestamp(TimeUnit::Millisecond, None);
+    /// let t = OrderedValue::parse("2024-01-01T12:00:00.250", &naive)?;
+    /// assert_eq!(t.to_string(), "2024-01-01T12:00:00.250Z");
+    /// assert_eq!(t.shown_in(&naive), "2024-01-01T12:00:00.250");
+    /// let utc = DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
+    /// assert_eq!(t.shown_in(&utc), "2024-01-01T12:00:00.250Z");
+    /// # Ok::<(), ordo_store::Error>(())
+    /// ```
+    pub fn shown_in(&self, data_type: &DataType) -> String {
+        match (self, data_type) {
+            (OrderedValue::Timestamp(t), DataType::Timestamp(_, None)) => {
+                t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.f").to_string()
+            }
+            _ => self.to_string(),
+        }
+    }
 }
 
 /// A stored integer, an RFC 3339 time, a naive date-time (UTC) or a date.

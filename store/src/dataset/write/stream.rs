@@ -37,7 +37,7 @@ use crate::format::record::{Operation, Record};
 use crate::format::snapshot::apply;
 use crate::options::WriteOptions;
 use crate::value::OrderedValue;
-use crate::value::stored::{check_ordered, cmp_values, typed, value_at};
+use crate::value::stored::{check_ordered, cmp_values, shown, value_at};
 
 impl OrderedParquetDataset {
     /// Merges a stream of batches into the dataset in one commit, holding
@@ -266,8 +266,8 @@ where
             return Err(Error::Unsorted {
                 column: self.column.clone(),
                 row: self.rows,
-                previous: typed(previous, dt).to_string(),
-                value: typed(&first, dt).to_string(),
+                previous: shown(previous, dt),
+                value: shown(&first, dt),
             });
         }
         self.last = Some(value_at(ordered.as_ref(), n - 1));

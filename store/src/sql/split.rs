@@ -57,32 +57,25 @@ pub(crate) fn partitions(groups: &[Estimate], parts: usize) -> Vec<Vec<Piece>> {
 /// The `parts - 1` cuts (fewer where they coincide) that share the
 /// estimated rows out evenly, moved to a group boundary when one is near.
 fn inner_cuts(groups: &[Estimate], parts: usize) -> Vec<Cut> {
-    let estimated: u64 = groups
-        .iter()
-        .map(|g| g.in_range.end - g.in_range.start)
-        .sum();
-    // Nothing in range by the estimate (a range within one value, say):
-    // balance on all rows instead.
-    let span = |g: &Estimate| {
-        if estimated == 0 {
-            0..g.rows
-        } else {
-            g.in_range.clone()
-        }
-    };
-    let total: u64 = groups.iter().map(|g| span(g).end - span(g).start).sum();
+    // The rows of each group that count in the balance.
+    let mut spans: Vec<Range<u64>> = groups.iter().map(|g| g.in_range.clone()).collect();
+    if spans.iter().all(|s| s.is_empty()) {
+        // Nothing in range by the estimate (a range within one value,
+        // say): balance on all rows instead.
+        spans = groups.iter().map(|g| 0..g.rows).collect();
+    }
+    let total: u64 = spans.iter().map(|s| s.end - s.start).sum();
     // A cut this close to a group boundary moves to it.
     let near = (total / parts as u64 / 10).max(MIN_PIECE_ROWS);
     let mut cuts: Vec<Cut> = Vec::with_capacity(parts);
     let (mut i, mut before) = (0, 0u64);
     for k in 1..parts as u64 {
         let target = (total as u128 * k as u128 / parts as u128) as u64;
-        while i < groups.len() && before + (span(&groups[i]).end - span(&groups[i]).start) <= target
-        {
-            before += span(&groups[i]).end - span(&groups[i]).start;
+        while i < spans.len() && before + (spans[i].end - spans[i].start) <= target {
+            before += spans[i].end - spans[i].start;
             i += 1;
         }
-        let cut = match groups.get(i).map(span) {
+        let cut = match spans.get(i) {
             None => (groups.len(), 0),
             Some(s) => {
                 let (left, right) = (target - before, before + (s.end - s.start) - target);

@@ -433,6 +433,39 @@ fn n_prev_warms_up_each_key_first_chunk() {
     );
 }
 
+/// In a row group of many pages, the rows before the start are on the
+/// page the start is on (taken from the decode of the first chunk), on
+/// the page before it (the start is a page's first rows), or on both.
+#[test]
+fn n_prev_from_the_start_page_and_from_the_pages_before() {
+    let dir = tempfile::tempdir().unwrap();
+    put(dir.path(), "a", &(0..100_000).collect::<Vec<_>>(), 100_000);
+    put(
+        dir.path(),
+        "b",
+        &(0..100_000).step_by(7).collect::<Vec<_>>(),
+        30_000,
+    );
+    let store = Store::<Key>::open(dir.path()).unwrap();
+    let ks = keys(&["a", "b"]);
+    let a = store.get(&key("a")).unwrap();
+    assert_eq!(a.row_group_stats().len(), 1);
+    // Pages hold 20,000 rows or a little more: starts at page edges and
+    // just after them, mid-page, and near the group's first rows.
+    for start in [
+        1, 2, 3, 20_000, 20_481, 20_482, 40_960, 40_961, 40_963, 50_000, 99_999,
+    ] {
+        for n_prev in [1, 3, 9_000, 25_000] {
+            let o = opts(Some(start), Some(start + 30_000)).n_prev(n_prev);
+            assert_eq!(
+                actual(&store, &ks, o),
+                model(&store, &ks, Some(start), Some(start + 30_000), &[n_prev; 2]),
+                "start {start}, n_prev {n_prev}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_missing_file_before_the_start_fails_the_first_step() {
     let dir = tempfile::tempdir().unwrap();

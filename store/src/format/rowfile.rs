@@ -492,8 +492,14 @@ pub(crate) fn open(
         .prune
         .as_ref()
         .and_then(|p| page_selection(meta.metadata(), p));
+    // The decoder reserves (and zeroes) a batch's worth of every column
+    // before it decodes: no more than the pages kept hold, so that the
+    // last rows of a group (`tail`) do not cost a whole group's buffers.
+    let batch_size = selection
+        .as_ref()
+        .map_or(spec.batch_size, |s| spec.batch_size.min(s.row_count()));
     let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta)
-        .with_batch_size(spec.batch_size.max(1));
+        .with_batch_size(batch_size.max(1));
     if let Some(cols) = spec.columns {
         let mask = ProjectionMask::roots(builder.parquet_schema(), cols.iter().copied());
         builder = builder.with_projection(mask);

@@ -15,15 +15,20 @@ use crate::error::{Error, Result};
 use crate::value::OrderedValue;
 use crate::value::stored::{cmp_values, partition_point};
 
-/// A read of one row group's range.
+/// A read of one row group's range, and how many rows just before its
+/// start to keep when they are decoded anyway (see [`read_part`]).
 pub(super) type Job<'a> = (
     &'a OrderedParquetDataset,
     OrderedValue,
     Option<OrderedValue>,
+    usize,
 );
 
+/// A row group's rows in range, and the rows just before them when kept.
+pub(super) type Part = (RecordBatch, Option<RecordBatch>);
+
 /// A row group decoded in the background (or the panic it raised).
-type Decoded = std::thread::Result<Result<RecordBatch>>;
+type Decoded = std::thread::Result<Result<Part>>;
 
 pub(super) struct Cursor<K> {
     pub key: K,
@@ -34,8 +39,9 @@ pub(super) struct Cursor<K> {
     ordered: usize,
     lo: Option<OrderedValue>,
     hi: Option<OrderedValue>,
-    /// Next row group to install, next one to start decoding ahead, and
-    /// the end of those in range.
+    /// First row group in range, next one to install, next one to start
+    /// decoding ahead, and the end of those in range.
+    first: usize,
     next: usize,
     spawned: usize,
     end: usize,
@@ -79,6 +85,7 @@ impl<K> Cursor<K> {
             ordered,
             lo,
             hi,
+            first: next,
             next,
             spawned: next,
             end,
@@ -132,19 +139,31 @@ impl<K> Cursor<K> {
         (self.clip_start(j).clone(), end.cloned())
     }
 
+    /// The rows just before its start to keep from the read of row group
+    /// `j`: the first one in range, whose start may cut it, can hold the
+    /// rows before `lo` the first chunk needs.
+    fn keep_of(&self, j: usize) -> usize {
+        if j == self.first && self.lo.is_some() && self.prev.is_none() {
+            self.n_prev
+        } else {
+            0
+        }
+    }
+
     /// The read of the next row group, to run now.
     pub fn next_job(&self) -> Job<'_> {
         let (lo, hi) = self.range_of(self.next);
-        (&self.ds, lo, hi)
+        (&self.ds, lo, hi, self.keep_of(self.next))
     }
 
     /// Starts decoding the next row group not yet started, on rayon's pool.
     pub fn spawn_ahead(&mut self) {
         let (lo, hi) = self.range_of(self.spawned);
+        let keep = self.keep_of(self.spawned);
         let ds = self.ds.clone();
         let (tx, rx) = mpsc::sync_channel(1);
         rayon::spawn(move || {
-            let decoded = catch_unwind(AssertUnwindSafe(|| read_part(&ds, lo, hi)));
+            let decoded = catch_unwind(AssertUnwindSafe(|| read_part(&ds, lo, hi, keep)));
             // The iterator may have been dropped: nobody wants the rows.
             let _ = tx.send(decoded);
         });
@@ -153,13 +172,20 @@ impl<K> Cursor<K> {
     }
 
     /// The next row group if it was decoded ahead (waiting for it).
-    pub fn take_ahead(&mut self) -> Option<Result<RecordBatch>> {
+    pub fn take_ahead(&mut self) -> Option<Result<Part>> {
         let rx = self.ahead.pop_front()?;
         Some(wait(&rx))
     }
 
-    /// Makes the next row group, decoded, the current one.
-    pub fn install(&mut self, batch: RecordBatch) {
+    /// Makes the next row group, decoded, the current one; rows kept
+    /// from before the start become the first chunk's previous rows.
+    pub fn install(&mut self, (batch, before): Part) {
+        if let Some(before) = before
+            && !self.started
+            && self.prev.is_none()
+        {
+            self.prev = Some(vec![before]);
+        }
         self.current = Some((batch, 0));
         self.next += 1;
         self.spawned = self.spawned.max(self.next);
@@ -266,22 +292,25 @@ pub(super) fn prev_rows(job: PrevJob<'_>) -> Result<Vec<RecordBatch>> {
     Ok(parts)
 }
 
-/// The rows of `ds` in `[start, end)`, a range within one row group.
+/// The rows of `ds` in `[start, end)`, a range within one row group, and
+/// the `keep` rows just before `start` when the pages decoded for the
+/// range hold them.
 pub(super) fn read_part(
     ds: &OrderedParquetDataset,
     start: OrderedValue,
     end: Option<OrderedValue>,
-) -> Result<RecordBatch> {
+    keep: usize,
+) -> Result<Part> {
     let mut opts = ReadOptions::new().start(start);
     if let Some(end) = end {
         opts = opts.end_excl(end);
     }
-    ds.read_with(&opts)
+    ds.read_with_before(&opts, keep)
 }
 
 /// Waits for a background decode. A rayon worker must not block on work
 /// queued in its own pool, so there it helps run that work instead.
-fn wait(rx: &Receiver<Decoded>) -> Result<RecordBatch> {
+fn wait(rx: &Receiver<Decoded>) -> Result<Part> {
     let decoded = if rayon::current_thread_index().is_none() {
         rx.recv().ok()
     } else {

@@ -346,8 +346,8 @@ impl<K> Intersections<K> {
             }
         }
         let jobs: Vec<_> = now.iter().map(|&i| self.cursors[i].next_job()).collect();
-        let read = |(ds, lo, hi): cursor::Job<'_>| read_part(ds, lo, hi);
-        let batches: Vec<Result<RecordBatch>> = if jobs.len() > 1 {
+        let read = |(ds, lo, hi, keep): cursor::Job<'_>| read_part(ds, lo, hi, keep);
+        let batches: Vec<Result<cursor::Part>> = if jobs.len() > 1 {
             jobs.into_par_iter().map(read).collect()
         } else {
             jobs.into_iter().map(read).collect()

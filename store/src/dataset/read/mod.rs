@@ -3,8 +3,10 @@
 //! parallel for whole reads.
 
 mod into_one;
+mod scan;
 
-use std::collections::VecDeque;
+pub use scan::Scan;
+
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
@@ -206,7 +208,19 @@ impl ResolvedRead {
     /// Trims a decoded batch to the range and projects it to the output
     /// schema (order of `projection`).
     fn finish(&self, batch: RecordBatch, trim_at: Option<usize>) -> Result<RecordBatch> {
-        let batch = match trim_at {
+        Ok(self.finish_keeping(batch, trim_at, 0)?.0)
+    }
+
+    /// [`finish`](Self::finish), and the `keep` rows of the batch just
+    /// before the range's start, when it holds that many (`None` when
+    /// `keep` is 0 or it holds fewer).
+    fn finish_keeping(
+        &self,
+        batch: RecordBatch,
+        trim_at: Option<usize>,
+        keep: usize,
+    ) -> Result<(RecordBatch, Option<RecordBatch>)> {
+        let (s, e) = match trim_at {
             Some(at) => {
                 let col = batch.column(at).as_ref();
                 let s = self
@@ -217,12 +231,26 @@ impl ResolvedRead {
                     .hi
                     .as_ref()
                     .map_or(col.len(), |hi| partition_point(col, hi, false));
-                batch.slice(s, e.saturating_sub(s))
+                (s, e.max(s))
             }
-            None => batch,
+            None => (0, batch.num_rows()),
         };
+        let before = (keep > 0 && s >= keep)
+            .then(|| self.project(batch.slice(s - keep, keep), trim_at.is_some()))
+            .transpose()?;
+        let rows = if (s, e) == (0, batch.num_rows()) {
+            batch
+        } else {
+            batch.slice(s, e - s)
+        };
+        Ok((self.project(rows, trim_at.is_some())?, before))
+    }
+
+    /// A decoded batch (with the ordered column when `with_ordered`) in
+    /// the output schema.
+    fn project(&self, batch: RecordBatch, with_ordered: bool) -> Result<RecordBatch> {
         let mut decoded: Vec<usize> = self.projection.clone();
-        if trim_at.is_some() {
+        if with_ordered {
             let ordered = self.snapshot.ordered_index();
             if !decoded.contains(&ordered) {
                 decoded.push(ordered);
@@ -285,12 +313,16 @@ impl OrderedParquetDataset {
 
     fn read_one(&self, options: &ReadOptions) -> Result<RecordBatch> {
         let resolved = ResolvedRead::new(self.snapshot_or_not_found()?, &self.path(), options)?;
+        self.read_resolved(&resolved)
+    }
+
+    fn read_resolved(&self, resolved: &ResolvedRead) -> Result<RecordBatch> {
         // Whole row groups go straight into the output; trimmed ones are
         // decoded first, their row counts unknown until then.
         if resolved.groups.len() > 1 && resolved.groups.iter().all(|&(_, partial)| !partial) {
-            return self.read_into_one(&resolved);
+            return self.read_into_one(resolved);
         }
-        let batches = self.decode_groups(&resolved)?;
+        let batches = self.decode_groups(resolved)?;
         concat_parallel(&resolved.out_schema, &batches)
     }
 
@@ -316,10 +348,22 @@ impl OrderedParquetDataset {
 
     /// Every selected row group decoded (in parallel), trimmed, in order.
     fn decode_groups(&self, resolved: &ResolvedRead) -> Result<Vec<RecordBatch>> {
-        let parts: Vec<Result<Vec<RecordBatch>>> = resolved
+        Ok(self.decode_groups_keeping(resolved, 0)?.0)
+    }
+
+    /// [`decode_groups`](Self::decode_groups), and the `keep` rows just
+    /// before the range's start when the first group's decoded pages hold
+    /// them (see [`ResolvedRead::finish_keeping`]).
+    fn decode_groups_keeping(
+        &self,
+        resolved: &ResolvedRead,
+        keep: usize,
+    ) -> Result<(Vec<RecordBatch>, Option<RecordBatch>)> {
+        let parts: Vec<Result<(Vec<RecordBatch>, Option<RecordBatch>)>> = resolved
             .groups
             .par_iter()
-            .map(|&(i, partial)| {
+            .enumerate()
+            .map(|(k, &(i, partial))| {
                 let rows = resolved.snapshot.stats[i].num_rows as usize;
                 let (reader, trim_at) =
                     resolved.open(&self.storage, &self.prefix, i, partial, rows, None)?;
@@ -328,16 +372,51 @@ impl OrderedParquetDataset {
                     &self.prefix,
                     &resolved.snapshot.stats[i].file,
                 );
-                reader
-                    .map(|b| resolved.finish(b.map_err(&err)?, trim_at))
-                    .collect::<Result<Vec<_>>>()
+                let mut keep = if k == 0 { keep } else { 0 };
+                let mut before = None;
+                let mut batches = Vec::new();
+                for b in reader {
+                    let (rows, kept) = resolved.finish_keeping(b.map_err(&err)?, trim_at, keep)?;
+                    // Only the rows right before the start count.
+                    before = before.or(kept);
+                    keep = 0;
+                    batches.push(rows);
+                }
+                Ok((batches, before))
             })
             .collect();
         let mut batches = Vec::new();
+        let mut before = None;
         for part in parts {
-            batches.extend(part?.into_iter().filter(|b| b.num_rows() > 0));
+            let (part, kept) = part?;
+            before = before.or(kept);
+            batches.extend(part.into_iter().filter(|b| b.num_rows() > 0));
         }
-        Ok(batches)
+        Ok((batches, before))
+    }
+
+    /// What `options` select (as [`read_with`](Self::read_with)), and the
+    /// `n_before` rows just before its start when the pages decoded for it
+    /// already hold them: the end of the page the start is on. `None`
+    /// otherwise, or when there is no start; read them with
+    /// [`tail`](Self::tail) then.
+    pub(crate) fn read_with_before(
+        &self,
+        options: &ReadOptions,
+        n_before: usize,
+    ) -> Result<(RecordBatch, Option<RecordBatch>)> {
+        let read = || {
+            let snapshot = self.snapshot_or_not_found()?;
+            let resolved = ResolvedRead::new(snapshot, &self.path(), options)?;
+            // Rows before the start are decoded only with a first group
+            // cut by the start.
+            if n_before == 0 || !resolved.groups.first().is_some_and(|&(_, cut)| cut) {
+                return Ok((self.read_resolved(&resolved)?, None));
+            }
+            let (batches, before) = self.decode_groups_keeping(&resolved, n_before)?;
+            Ok((concat_parallel(&resolved.out_schema, &batches)?, before))
+        };
+        read().map_err(self.located())
     }
 
     /// The first `n` rows of what `options` select. Row groups are read
@@ -440,114 +519,6 @@ impl OrderedParquetDataset {
     /// Streams the whole dataset, one row group at a time.
     pub fn scan(&self) -> Result<Scan> {
         self.scan_with(&ReadOptions::new())
-    }
-
-    /// Streams what `options` select, one row group at a time: memory stays
-    /// near one row group whatever the dataset's size.
-    pub fn scan_with(&self, options: &ReadOptions) -> Result<Scan> {
-        let resolved = ResolvedRead::new(self.snapshot_or_not_found()?, &self.path(), options)?;
-        Ok(Scan {
-            storage: self.storage.clone(),
-            prefix: self.prefix.clone(),
-            pending: resolved.groups.iter().copied().collect(),
-            resolved,
-            batch_size: options.batch_size,
-            current: None,
-        })
-    }
-}
-
-/// A streaming read: an iterator of record batches in ordered-column order.
-///
-/// ```
-/// # use std::sync::Arc;
-/// # use ordo_store::arrow::array::{Int64Array, RecordBatch};
-/// # use ordo_store::arrow::datatypes::{DataType, Field, Schema};
-/// # use ordo_store::{OrderedParquetDataset, ReadOptions, WriteOptions, storage::MemoryStorage};
-/// let ds = OrderedParquetDataset::open_with("ds", &ordo_store::OpenOptions::new().storage(Arc::new(MemoryStorage::new())))?;
-/// # let schema = Arc::new(Schema::new(vec![Field::new("ts", DataType::Int64, false)]));
-/// # let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..100))])?;
-/// ds.write(&batch, &WriteOptions::new("ts"))?;
-/// let mut rows = 0;
-/// for b in ds.scan_with(&ReadOptions::new().batch_size(30))? {
-///     rows += b?.num_rows();
-/// }
-/// assert_eq!(rows, 100);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub struct Scan {
-    storage: Arc<dyn Storage>,
-    prefix: String,
-    resolved: ResolvedRead,
-    pending: VecDeque<(usize, bool)>,
-    batch_size: usize,
-    current: Option<(RowFileReader, Option<usize>, usize)>,
-}
-
-impl Scan {
-    /// The schema of the batches.
-    pub fn schema(&self) -> SchemaRef {
-        self.resolved.out_schema.clone()
-    }
-
-    /// The version being read.
-    pub fn version(&self) -> u64 {
-        self.resolved.snapshot.version
-    }
-}
-
-impl Iterator for Scan {
-    type Item = Result<RecordBatch>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some((reader, trim_at, i)) = &mut self.current {
-                match reader.next() {
-                    Some(Ok(b)) => {
-                        let out = self
-                            .resolved
-                            .finish(b, *trim_at)
-                            .map_err(|e| e.in_dataset(|| self.storage.display_path(&self.prefix)));
-                        if matches!(&out, Ok(b) if b.num_rows() == 0) {
-                            continue;
-                        }
-                        return Some(out);
-                    }
-                    Some(Err(e)) => {
-                        let file = &self.resolved.snapshot.stats[*i].file;
-                        let err = decode_err(&self.storage, &self.prefix, file)(e);
-                        self.current = None;
-                        self.pending.clear();
-                        return Some(Err(err));
-                    }
-                    None => self.current = None,
-                }
-            }
-            let (i, partial) = self.pending.pop_front()?;
-            match self.resolved.open(
-                &self.storage,
-                &self.prefix,
-                i,
-                partial,
-                self.batch_size,
-                None,
-            ) {
-                Ok((reader, trim_at)) => self.current = Some((reader, trim_at, i)),
-                Err(e) => {
-                    self.pending.clear();
-                    return Some(Err(e));
-                }
-            }
-        }
-    }
-}
-
-impl std::fmt::Debug for Scan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scan")
-            .field("version", &self.version())
-            .field("remaining_row_groups", &self.pending.len())
-            .finish()
     }
 }
 

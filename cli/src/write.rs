@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use ordo::{Coalesce, DuplicatesOn, OrderedParquetDataset, RowGroupTarget, WriteOptions};
 
-use crate::input::{CSV_SAMPLE, InputFormat, InputOptions, SampledType, open_inputs};
+use crate::input::{CSV_SAMPLE, InputFormat, InputOptions, RowPlaces, SampledType, open_inputs};
 use crate::schema::{ForcedTypes, parse_schema};
-use crate::{Result, open_options, parse_key_value, parse_seconds, progress};
+use crate::{BoxError, Result, open_options, parse_key_value, parse_seconds, progress};
 
 /// Arguments of `ordo write`.
 #[derive(Debug, clap::Args)]
@@ -99,6 +99,7 @@ fn write_inputs(
     opts: &WriteOptions,
 ) -> Result<ordo::WriteReport> {
     let inputs = open_inputs(files, input)?;
+    let places = inputs.places();
     let dataset = name.display().to_string();
     let spinner = progress::spinner(&format!("writing into {dataset}"));
     let on_batch = {
@@ -123,8 +124,37 @@ fn write_inputs(
     // An input's own error names its file and line: shown as it is.
     report.map_err(|e| match e {
         ordo::Error::Input { source, .. } => source,
-        other => other.into(),
+        other => placed(other, &places),
     })
+}
+
+/// An error of the write about one row of the stream of inputs, told with
+/// the input and the line (CSV) or the row there; other errors as they are.
+fn placed(e: ordo::Error, places: &RowPlaces) -> BoxError {
+    let (row, what) = match &e {
+        ordo::Error::Unsorted {
+            column,
+            row,
+            previous,
+            value,
+        } => (
+            *row,
+            format!(
+                "data is not sorted on `{column}`: {value} comes after a larger value ({previous})"
+            ),
+        ),
+        ordo::Error::NullInOrderedColumn { column, row } => {
+            (*row, format!("ordered column `{column}` has a null"))
+        }
+        ordo::Error::NanInOrderedColumn { column, row } => {
+            (*row, format!("ordered column `{column}` has a NaN"))
+        }
+        _ => return e.into(),
+    };
+    match places.place(row as u64) {
+        Some(place) => format!("{place}: {what}").into(),
+        None => e.into(),
+    }
 }
 
 /// Batches read ahead of the write.

@@ -199,7 +199,7 @@ impl<R: Read> CsvBatches<R> {
 
 /// The line (from 1) where CSV record `record` (from 0) starts, parsed as
 /// arrow-csv parses (with csv-core, which skips empty lines).
-fn record_line(bytes: &[u8], record: usize) -> Option<usize> {
+pub(super) fn record_line(bytes: &[u8], record: usize) -> Option<usize> {
     let mut reader = csv_core::Reader::new();
     let (mut out, mut ends) = (vec![0u8; 64 * 1024], vec![0usize; 1024]);
     let (mut pos, mut n) = (0, 0);

@@ -6,7 +6,10 @@
 //! input.
 
 mod csv;
+mod places;
 mod text;
+
+pub use places::RowPlaces;
 
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek};
@@ -159,6 +162,9 @@ impl Origin {
 pub struct Inputs {
     schema: SchemaRef,
     opened: Vec<Named>,
+    /// Each input's bytes when it is a CSV input (to find a row's line).
+    csv: Vec<Option<Origin>>,
+    places: RowPlaces,
 }
 
 /// Opens every input (`-` is standard input) and checks that they have
@@ -167,13 +173,24 @@ pub struct Inputs {
 /// [`Inputs::batches`].
 pub fn open_inputs(files: &[PathBuf], opts: &InputOptions) -> Result<Inputs> {
     let mut opened = Vec::new();
+    let mut csv = Vec::new();
     for path in files {
         let name = input_name(path);
         let (schema, batches) = open_one(path, opts).map_err(|e| in_input(e, &name))?;
         opened.push((name, schema, batches));
+        csv.push(match format_of(path, opts)? {
+            InputFormat::Csv if path == Path::new("-") => Some(Origin::Stdin(stdin_bytes()?)),
+            InputFormat::Csv => Some(Origin::File(path.to_owned())),
+            _ => None,
+        });
     }
     let schema = common_schema(&opened)?;
-    Ok(Inputs { schema, opened })
+    Ok(Inputs {
+        schema,
+        opened,
+        csv,
+        places: RowPlaces::default(),
+    })
 }
 
 /// `e`, prefixed with the input's name unless it names it already.
@@ -186,21 +203,30 @@ fn in_input(e: BoxError, name: &str) -> BoxError {
 }
 
 impl Inputs {
+    /// Where the rows of [`batches`](Self::batches) come from, filled in
+    /// as they are read.
+    pub fn places(&self) -> RowPlaces {
+        self.places.clone()
+    }
+
     /// Every input's rows, in order, with the shared schema; `on_batch`
     /// sees the input's name and the rows read from it so far.
     pub fn batches(
         self,
         mut on_batch: impl FnMut(&str, u64) + Send,
     ) -> impl Iterator<Item = Result<RecordBatch>> + Send {
-        let schema = self.schema;
+        let (schema, places) = (self.schema, self.places);
         self.opened
             .into_iter()
-            .flat_map(move |(name, file_schema, batches)| {
-                let schema = schema.clone();
+            .zip(self.csv)
+            .enumerate()
+            .flat_map(move |(input, ((name, file_schema, batches), csv))| {
+                let (schema, places) = (schema.clone(), places.clone());
                 let mut rows = 0u64;
                 batches.map(move |batch| {
                     let batch = batch.map_err(|e| in_input(e, &name))?;
                     rows += batch.num_rows() as u64;
+                    places.record(input, &name, csv.as_ref(), batch.num_rows() as u64);
                     Ok((
                         name.clone(),
                         rows,
@@ -298,11 +324,7 @@ fn common_schema(inputs: &[Named]) -> Result<SchemaRef> {
 /// Opens one input: a file, or standard input for `-`.
 fn open_one(path: &Path, opts: &InputOptions) -> Result<Opened> {
     let stdin = path == Path::new("-");
-    let format = match opts.format {
-        Some(f) => f,
-        None if stdin => return Err("reading standard input needs --input-format".into()),
-        None => InputFormat::of(path)?,
-    };
+    let format = format_of(path, opts)?;
     if opts.types.is_some() && matches!(format, InputFormat::Parquet | InputFormat::Ipc) {
         return Err("--schema applies to CSV and JSON-lines inputs only".into());
     }
@@ -323,6 +345,16 @@ fn open_one(path: &Path, opts: &InputOptions) -> Result<Opened> {
         InputFormat::Csv => csv::read_csv(BufReader::new(file), origin, opts),
         InputFormat::Jsonl => read_jsonl(BufReader::new(file), &origin.name(), opts),
         InputFormat::Ipc => read_ipc(BufReader::new(file)),
+    }
+}
+
+/// The format of input `path`: the one named for every input, else by
+/// its extension.
+fn format_of(path: &Path, opts: &InputOptions) -> Result<InputFormat> {
+    match opts.format {
+        Some(f) => Ok(f),
+        None if path == Path::new("-") => Err("reading standard input needs --input-format".into()),
+        None => InputFormat::of(path),
     }
 }
 

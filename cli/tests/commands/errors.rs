@@ -16,6 +16,14 @@ fn bad_inputs_and_arguments_change_nothing() {
     )
     .unwrap();
     fs::write(d.join("other.csv"), "ts,price,station\n8,cheap,a\n").unwrap();
+    fs::write(d.join("first.csv"), "ts,price,station\n1,1.0,a\n6,1.0,a\n").unwrap();
+    fs::write(d.join("second.csv"), "ts,price,station\n\n3,2.0,b\n").unwrap();
+    fs::write(d.join("nulls.csv"), "ts,price,station\n1,1.0,a\n,2.0,b\n").unwrap();
+    fs::write(
+        d.join("unsorted.jsonl"),
+        "{\"ts\":9,\"price\":1.0,\"station\":\"a\"}\n{\"ts\":7,\"price\":2.0,\"station\":\"b\"}\n",
+    )
+    .unwrap();
     fs::write(d.join("data.xlsx"), "x").unwrap();
     ok(
         d,
@@ -31,7 +39,34 @@ fn bad_inputs_and_arguments_change_nothing() {
     );
     let before = snapshot(&d.join("ds"));
     let write = |file: &str| ordo(d, &["write", "ds", file, "--ordered-on", "ts"]);
-    assert_error(&write("unsorted.csv"), "not sorted");
+    // A row the write refuses is named by its input and its line there
+    // (CSV) or its row (other formats).
+    assert_error(
+        &write("unsorted.csv"),
+        "error: line 3 of unsorted.csv: data is not sorted on `ts`: 7 comes after a larger value (9)",
+    );
+    assert_error(
+        &ordo(
+            d,
+            &[
+                "write",
+                "ds",
+                "first.csv",
+                "second.csv",
+                "--ordered-on",
+                "ts",
+            ],
+        ),
+        "error: line 3 of second.csv: data is not sorted on `ts`: 3 comes after a larger value (6)",
+    );
+    assert_error(
+        &write("nulls.csv"),
+        "error: line 3 of nulls.csv: ordered column `ts` has a null",
+    );
+    assert_error(
+        &write("unsorted.jsonl"),
+        "error: row 1 of unsorted.jsonl (counted from 0): data is not sorted on `ts`: 7 comes after a larger value (9)",
+    );
     // CSV columns are read with the dataset's types.
     assert_error(
         &write("other.csv"),

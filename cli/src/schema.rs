@@ -18,6 +18,16 @@ impl ForcedTypes {
         self.0.iter().find(|(n, _)| n == name).map(|(_, dt)| dt)
     }
 
+    /// `types` (none when `None`) and `more`, for columns they do not name.
+    pub fn extended(types: Option<&ForcedTypes>, more: Vec<(String, DataType)>) -> Self {
+        let mut all = types.map_or_else(Vec::new, |t| t.0.clone());
+        all.extend(
+            more.into_iter()
+                .filter(|(n, _)| types.is_none_or(|t| t.get(n).is_none())),
+        );
+        Self(all)
+    }
+
     /// Checks that every forced column is in `schema`.
     pub fn check_columns(&self, schema: &Schema) -> Result<(), String> {
         for (name, _) in &self.0 {

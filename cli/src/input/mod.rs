@@ -8,6 +8,7 @@
 mod csv;
 mod places;
 mod text;
+mod widen;
 
 pub use places::RowPlaces;
 
@@ -67,7 +68,7 @@ impl InputFormat {
 }
 
 /// How to read the inputs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct InputOptions {
     /// The format of every input (by extension otherwise).
     pub format: Option<InputFormat>,
@@ -170,8 +171,40 @@ pub struct Inputs {
 /// Opens every input (`-` is standard input) and checks that they have
 /// the same columns with the same types, in any order (the first input's
 /// order is kept); their rows are read later, in order, by
-/// [`Inputs::batches`].
+/// [`Inputs::batches`]. Text inputs whose inferred types differ only in
+/// what a wider type holds are all read with it (see [`widen`]).
 pub fn open_inputs(files: &[PathBuf], opts: &InputOptions) -> Result<Inputs> {
+    let (opened, csv) = open_each(files, opts)?;
+    let differ = match common_schema(&opened) {
+        Ok(schema) => return Ok(Inputs::new(schema, opened, csv)),
+        Err(differ) => differ,
+    };
+    let mut inferred = Vec::new();
+    for ((_, schema, _), path) in opened.iter().zip(files) {
+        let text = matches!(
+            format_of(path, opts)?,
+            InputFormat::Csv | InputFormat::Jsonl
+        );
+        inferred.push((schema.as_ref(), text));
+    }
+    let fixed = |name: &str| {
+        opts.types.as_ref().is_some_and(|t| t.get(name).is_some())
+            || (opts.dataset.as_ref()).is_some_and(|s| s.field_with_name(name).is_ok())
+    };
+    let Some(wider) = widen::widened(&inferred, fixed) else {
+        return Err(differ);
+    };
+    let opts = InputOptions {
+        types: Some(ForcedTypes::extended(opts.types.as_ref(), wider)),
+        ..opts.clone()
+    };
+    let (opened, csv) = open_each(files, &opts)?;
+    Ok(Inputs::new(common_schema(&opened)?, opened, csv))
+}
+
+/// Opens every input with the types `opts` give; with each, its bytes'
+/// origin when it is a CSV input.
+fn open_each(files: &[PathBuf], opts: &InputOptions) -> Result<(Vec<Named>, Vec<Option<Origin>>)> {
     let mut opened = Vec::new();
     let mut csv = Vec::new();
     for path in files {
@@ -184,13 +217,7 @@ pub fn open_inputs(files: &[PathBuf], opts: &InputOptions) -> Result<Inputs> {
             _ => None,
         });
     }
-    let schema = common_schema(&opened)?;
-    Ok(Inputs {
-        schema,
-        opened,
-        csv,
-        places: RowPlaces::default(),
-    })
+    Ok((opened, csv))
 }
 
 /// `e`, prefixed with the input's name unless it names it already.
@@ -203,6 +230,15 @@ fn in_input(e: BoxError, name: &str) -> BoxError {
 }
 
 impl Inputs {
+    fn new(schema: SchemaRef, opened: Vec<Named>, csv: Vec<Option<Origin>>) -> Self {
+        Self {
+            schema,
+            opened,
+            csv,
+            places: RowPlaces::default(),
+        }
+    }
+
     /// Where the rows of [`batches`](Self::batches) come from, filled in
     /// as they are read.
     pub fn places(&self) -> RowPlaces {

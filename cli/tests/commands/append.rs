@@ -113,6 +113,61 @@ fn csv_times_take_the_dataset_unit_and_zone() {
     );
 }
 
+/// Files of one table whose inferred types differ only in precision (a
+/// day whose times fall on whole seconds, a column of whole numbers) are
+/// read with the wider type; other differences are still refused.
+#[test]
+fn text_inputs_inferred_apart_are_read_with_the_wider_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("mon.csv"),
+        "ts,qty\n2024-03-04T09:00:00,1\n2024-03-04T09:00:01,2\n",
+    )
+    .unwrap();
+    fs::write(d.join("tue.csv"), "ts,qty\n2024-03-05T09:00:00.250,1.5\n").unwrap();
+    fs::write(
+        d.join("wed.jsonl"),
+        "{\"ts\":\"2024-03-06T09:00:00.000125\",\"qty\":3.5}\n",
+    )
+    .unwrap();
+    fs::write(d.join("thu.csv"), "ts,qty\n2024-03-07T09:00:00,many\n").unwrap();
+    ok(
+        d,
+        &["write", "ds", "mon.csv", "tue.csv", "--ordered-on", "ts"],
+    );
+    assert_eq!(types(d, "ds"), ["Timestamp(ms)", "Float64"]);
+    assert_eq!(
+        ok(d, &["cat", "ds"]),
+        "ts,qty\n2024-03-04T09:00:00,1.0\n2024-03-04T09:00:01,2.0\n2024-03-05T09:00:00.250,1.5\n"
+    );
+    // JSON lines times stay strings (arrow-json): `--schema` types them;
+    // the CSV's integers widen to the JSON's decimals.
+    let wed = [
+        "write",
+        "fresh",
+        "mon.csv",
+        "wed.jsonl",
+        "--ordered-on",
+        "ts",
+    ];
+    let mut args = wed.to_vec();
+    args.extend(["--schema", "ts:timestamp[us]"]);
+    ok(d, &args);
+    assert_eq!(types(d, "fresh"), ["Timestamp(µs)", "Float64"]);
+    // Numbers and text do not widen: refused as before, nothing written.
+    let before = snapshot(&d.join("ds"));
+    assert_error(
+        &ordo(
+            d,
+            &["write", "other", "mon.csv", "thu.csv", "--ordered-on", "ts"],
+        ),
+        "column `qty` is Int64 in mon.csv but Utf8 in thu.csv",
+    );
+    assert!(!d.join("other").exists());
+    assert_eq!(snapshot(&d.join("ds")), before);
+}
+
 #[test]
 fn schema_names_every_stored_kind_and_round_trips_through_cat() {
     let dir = tempfile::tempdir().unwrap();

@@ -354,6 +354,12 @@ fn zero_and_the_epoch_are_real_bounds() {
         "the column's type"
     );
     assert_eq!(steps[0].start().to_string(), "1970-01-01T00:00:00Z");
+    // Shown as the column's values: a timestamp without a time zone
+    // without an offset.
+    assert_eq!(
+        steps[0].to_string(),
+        "[1970-01-01T00:00:00, 1970-01-01T00:00:00.000000001): t (1 row), u (1 row)"
+    );
     assert_eq!(steps[0].get(&key("u")).map(|b| b.num_rows()), Some(1));
     // Bounds in the column's unit: 1 µs is 1000 ns, so nothing in range.
     let us = Utc.timestamp_opt(0, 1000).unwrap();

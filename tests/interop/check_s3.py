@@ -124,7 +124,7 @@ def main():
     write_csv(bad, [(dt.datetime(2024, 3, 5, 0, 10), 1.0, 1), (dt.datetime(2024, 3, 5), 1.0, 2)])
     p = run(ordo, "write", berlin, bad, "--ordered-on", "ts", ok=False)
     assert p.returncode == 1 and len(p.stderr.splitlines()) == 1, p.stderr
-    assert "not sorted" in p.stderr and "counted from" in p.stderr, p.stderr
+    assert "line 3 of" in p.stderr and "not sorted on `ts`" in p.stderr, p.stderr
     assert bucket_state(s3, root_key) == before, "the bucket changed"
 
     # gc spares versions replaced within the grace period (1 hour) on an

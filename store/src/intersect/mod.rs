@@ -400,6 +400,7 @@ impl<K: Clone> Intersections<K> {
             start: typed(&start, &self.ordered_type),
             end_excl: end.map(|e| typed(&e, &self.ordered_type)),
             chunks,
+            ordered_type: self.ordered_type.clone(),
         }))
     }
 

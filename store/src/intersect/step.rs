@@ -1,6 +1,7 @@
 //! The options of an intersection and its steps.
 
 use arrow::array::RecordBatch;
+use arrow::datatypes::DataType;
 
 use crate::value::OrderedValue;
 #[cfg(doc)]
@@ -173,6 +174,8 @@ pub struct Step<K> {
     pub(super) start: OrderedValue,
     pub(super) end_excl: Option<OrderedValue>,
     pub(super) chunks: Vec<(K, RecordBatch)>,
+    /// The ordered column's type, which says how its values are shown.
+    pub(super) ordered_type: DataType,
 }
 
 impl<K: PartialEq> Step<K> {
@@ -384,8 +387,8 @@ impl<K: PartialEq> Step<K> {
 }
 
 /// The window and the rows of each key in it: `[start, end): key (n rows), ...`
-/// (`[start, ..)` for a last window without end), values in the ordered
-/// column's type.
+/// (`[start, ..)` for a last window without end), values as the ordered
+/// column's values are shown (see [`OrderedValue::shown_in`]).
 ///
 /// ```
 /// # use std::sync::Arc;
@@ -410,13 +413,19 @@ impl<K: PartialEq> Step<K> {
 /// ```
 impl<K: std::fmt::Display> std::fmt::Display for Step<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let start = self.start.shown_in(&self.ordered_type);
         match &self.end_excl {
-            Some(end) => write!(f, "[{}, {end}):", self.start)?,
-            None => write!(f, "[{}, ..):", self.start)?,
+            Some(end) => write!(f, "[{start}, {}):", end.shown_in(&self.ordered_type))?,
+            None => write!(f, "[{start}, ..):")?,
         }
         for (i, (key, rows)) in self.chunks.iter().enumerate() {
             let sep = if i == 0 { " " } else { ", " };
-            write!(f, "{sep}{key} ({} rows)", rows.num_rows())?;
+            let n = rows.num_rows();
+            write!(
+                f,
+                "{sep}{key} ({n} {})",
+                if n == 1 { "row" } else { "rows" }
+            )?;
         }
         Ok(())
     }

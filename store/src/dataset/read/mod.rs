@@ -238,12 +238,8 @@ impl ResolvedRead {
         let before = (keep > 0 && s >= keep)
             .then(|| self.project(batch.slice(s - keep, keep), trim_at.is_some()))
             .transpose()?;
-        let rows = if (s, e) == (0, batch.num_rows()) {
-            batch
-        } else {
-            batch.slice(s, e - s)
-        };
-        Ok((self.project(rows, trim_at.is_some())?, before))
+        let rows = self.project(batch.slice(s, e - s), trim_at.is_some())?;
+        Ok((rows, before))
     }
 
     /// A decoded batch (with the ordered column when `with_ordered`) in
@@ -372,14 +368,13 @@ impl OrderedParquetDataset {
                     &self.prefix,
                     &resolved.snapshot.stats[i].file,
                 );
-                let mut keep = if k == 0 { keep } else { 0 };
-                let mut before = None;
-                let mut batches = Vec::new();
-                for b in reader {
+                let (mut batches, mut before) = (Vec::new(), None);
+                for (j, b) in reader.enumerate() {
+                    // Only the first batch of the first group holds the
+                    // rows right before the start.
+                    let keep = if (k, j) == (0, 0) { keep } else { 0 };
                     let (rows, kept) = resolved.finish_keeping(b.map_err(&err)?, trim_at, keep)?;
-                    // Only the rows right before the start count.
                     before = before.or(kept);
-                    keep = 0;
                     batches.push(rows);
                 }
                 Ok((batches, before))

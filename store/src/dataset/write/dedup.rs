@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
-use arrow::compute::{filter_record_batch, partition};
+use arrow::compute::filter_record_batch;
+use arrow::compute::kernels::cmp::not_distinct;
 use arrow::row::{RowConverter, SortField};
 
 use crate::error::{Error, Result};
@@ -45,46 +46,68 @@ pub(crate) fn keep_last(
     ordered_idx: usize,
     key: &[usize],
 ) -> Result<RecordBatch> {
-    if batch.num_rows() < 2 {
-        return Ok(batch.clone());
+    let keys: Vec<ArrayRef> = key.iter().map(|&i| batch.column(i).clone()).collect();
+    match kept_rows(batch.column(ordered_idx), &keys, key == [ordered_idx])? {
+        None => Ok(batch.clone()),
+        Some(keep) => Ok(filter_record_batch(batch, &BooleanArray::from(keep))?),
     }
-    let ordered = batch.column(ordered_idx);
-    let runs: Vec<Range<usize>> = partition(std::slice::from_ref(ordered))?
-        .ranges()
-        .into_iter()
-        .filter(|run| run.len() > 1)
-        .collect();
-    if runs.is_empty() {
-        return Ok(batch.clone());
+}
+
+/// Which rows [`keep_last`] keeps, given the ordered column of sorted
+/// rows and the key's columns (`ordered_only`: the key is the ordered
+/// column alone, and `keys` is not looked at); `None` when it keeps every
+/// row.
+pub(crate) fn kept_rows(
+    ordered: &ArrayRef,
+    keys: &[ArrayRef],
+    ordered_only: bool,
+) -> Result<Option<Vec<bool>>> {
+    let n = ordered.len();
+    if n < 2 {
+        return Ok(None);
     }
-    let mut keep = vec![true; batch.num_rows()];
-    if key == [ordered_idx] {
-        // The key is the ordered column alone: a run is one key.
-        for run in runs {
-            keep[run.start..run.end - 1].fill(false);
+    // The rows equal to the next one on the ordered column (floats by
+    // IEEE total order, as everywhere): duplicates are among them and the
+    // row after each.
+    let same = not_distinct(&ordered.slice(0, n - 1), &ordered.slice(1, n - 1))?;
+    let before_equal: Vec<usize> = same.values().set_indices().collect();
+    if before_equal.is_empty() {
+        return Ok(None);
+    }
+    let mut keep = vec![true; n];
+    if ordered_only {
+        // A run of equal values is one key: all but its last row go.
+        for i in before_equal {
+            keep[i] = false;
         }
-    } else {
-        let key_arrays: Vec<ArrayRef> = key.iter().map(|&i| batch.column(i).clone()).collect();
-        let fields = key_arrays
-            .iter()
-            .map(|a| SortField::new(a.data_type().clone()));
-        let converter = RowConverter::new(fields.collect())?;
-        let rows = converter.convert_columns(&key_arrays)?;
-        let mut seen = HashSet::new();
-        // Within each run of equal ordered values, walk from the end and
-        // keep the first occurrence of each key seen (the last in row
-        // order).
-        for run in runs {
-            seen.clear();
-            for i in run.rev() {
-                keep[i] = seen.insert(rows.row(i));
-            }
+        return Ok(Some(keep));
+    }
+    let fields = keys.iter().map(|a| SortField::new(a.data_type().clone()));
+    let converter = RowConverter::new(fields.collect())?;
+    let rows = converter.convert_columns(keys)?;
+    let mut seen = HashSet::new();
+    // Within each run of equal ordered values, walk from the end and keep
+    // the first occurrence of each key seen (the last in row order).
+    for run in runs(&before_equal) {
+        seen.clear();
+        for i in run.rev() {
+            keep[i] = seen.insert(rows.row(i));
         }
     }
-    if keep.iter().all(|&k| k) {
-        return Ok(batch.clone());
+    Ok((!keep.iter().all(|&k| k)).then_some(keep))
+}
+
+/// The runs of equal rows, given the rows equal to the next one (in
+/// increasing order): each run is a stretch of them and the row after it.
+fn runs(before_equal: &[usize]) -> Vec<Range<usize>> {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for &i in before_equal {
+        match runs.last_mut() {
+            Some(run) if run.end == i + 1 => run.end = i + 2,
+            _ => runs.push(i..i + 2),
+        }
     }
-    Ok(filter_record_batch(batch, &BooleanArray::from(keep))?)
+    runs
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use std::ops::Range;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
-use crate::dataset::write::dedup;
 use crate::dataset::write::merge::{Cutter, merge_sorted, same_rows};
 use crate::dataset::write::plan::{self, Shape, Sizing};
 use crate::dataset::{OrderedParquetDataset, Snapshot};
@@ -140,6 +139,10 @@ impl<'a> Layout<'a> {
                 }
             }
         }
+        if parts.len() == 1 {
+            let only = parts.pop().expect("one part");
+            return Ok(only.with_schema(self.schema.clone())?);
+        }
         Ok(arrow::compute::concat_batches(&self.schema, &parts)?)
     }
 
@@ -178,12 +181,8 @@ impl<'a> Layout<'a> {
         } else {
             let (groups, rows) = (self.groups_rewritten, self.rows_rewritten);
             let existing = self.materialize(overlap.clone())?;
-            let merged = merge_sorted(&existing, data, self.idx)?;
-            let Some(key) = dedup_key else {
-                return Ok(Some(self.replace(overlap, &merged)));
-            };
-            let merged = dedup::keep_last(&merged, self.idx, key)?;
-            if same_rows(&existing, &merged, data, self.idx)? {
+            let merged = merge_sorted(&existing, data, self.idx, dedup_key)?;
+            if dedup_key.is_some() && same_rows(&existing, &merged, data, self.idx)? {
                 (self.groups_rewritten, self.rows_rewritten) = (groups, rows);
                 return Ok(None);
             }

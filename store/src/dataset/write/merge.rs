@@ -4,10 +4,12 @@
 use std::cmp::Ordering;
 use std::ops::Range;
 
-use arrow::array::{Array, RecordBatch};
+use arrow::array::{Array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow::array::{DynComparator, make_comparator};
-use arrow::compute::{SortOptions, interleave_record_batch};
+use arrow::compute::{SortOptions, concat, interleave};
+use rayon::prelude::*;
 
+use crate::dataset::write::dedup;
 use crate::error::Result;
 use crate::options::period::Bucketer;
 use crate::value::OrderedValue;
@@ -74,47 +76,142 @@ impl Cutter {
 
 /// Merges two batches sorted on column `idx` into one sorted batch; on
 /// equal ordered values the rows of `first` come before those of `second`
-/// (existing data before new data), each side keeping its order.
+/// (existing data before new data), each side keeping its order. With a
+/// duplicate `key` (column indices, as [`dedup::key_columns`] gives), the
+/// merged rows are deduplicated as [`dedup::keep_last`] would.
 ///
 /// Only the rows of `first` within the range of `second` are interleaved
 /// (an overwrite in the middle of a large group touches a few of them);
-/// the rows before and after are copied as they are.
+/// the rows before and after are copied as they are. Which rows are kept
+/// is decided on the merged key columns alone, and every column is then
+/// copied once, the columns in parallel.
 pub(crate) fn merge_sorted(
     first: &RecordBatch,
     second: &RecordBatch,
     idx: usize,
+    key: Option<&[usize]>,
 ) -> Result<RecordBatch> {
-    let (n, m) = (first.num_rows(), second.num_rows());
-    if n == 0 {
-        return Ok(second.clone());
+    if first.num_rows() == 0 || second.num_rows() == 0 {
+        let only = if first.num_rows() == 0 { second } else { first };
+        return match key {
+            Some(key) => dedup::keep_last(only, idx, key),
+            None => Ok(only.clone()),
+        };
     }
-    if m == 0 {
-        return Ok(first.clone());
-    }
-    // The rows of `first` not after `second`'s first row precede all of
-    // `second`; those after its last row follow all of it.
-    let (Range { start: lo, end: hi }, cmp) = window(first, second, idx, true)?;
-    let middle = if lo == hi {
-        second.clone()
-    } else {
-        let mut indices = Vec::with_capacity(hi - lo + m);
-        let (mut i, mut j) = (lo, 0);
-        while i < hi && j < m {
+    let order = Order::new(first, second, idx)?;
+    let keep = match key {
+        None => None,
+        Some(key) => {
+            let merged = |c| order.column(first, second, c, None);
+            let ordered = merged(idx)?;
+            let keys = if key == [idx] {
+                Vec::new()
+            } else {
+                key.iter().map(|&c| merged(c)).collect::<Result<_>>()?
+            };
+            dedup::kept_rows(&ordered, &keys, key == [idx])?
+        }
+    };
+    let keep = keep.as_deref();
+    let columns = (0..first.num_columns())
+        .into_par_iter()
+        .map(|c| order.column(first, second, c, keep))
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    let rows = keep.map_or(order.len(first), |k| k.iter().filter(|&&k| k).count());
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(
+        first.schema(),
+        columns,
+        &options,
+    )?)
+}
+
+/// The merged order of two sorted batches (`first` and `second`, neither
+/// empty): the rows of `first` before `window`, then `middle` (the rows of
+/// `first`'s window and all of `second`, interleaved, as `(side, row)`),
+/// then the rows of `first` after `window`.
+struct Order {
+    window: Range<usize>,
+    middle: Vec<(usize, usize)>,
+}
+
+impl Order {
+    fn new(first: &RecordBatch, second: &RecordBatch, idx: usize) -> Result<Self> {
+        let m = second.num_rows();
+        // The rows of `first` not after `second`'s first row precede all
+        // of `second`; those after its last row follow all of it.
+        let (window, cmp) = window(first, second, idx, true)?;
+        let mut middle = Vec::with_capacity(window.len() + m);
+        let (mut i, mut j) = (window.start, 0);
+        while i < window.end && j < m {
             if cmp(i, j).is_le() {
-                indices.push((0, i - lo));
+                middle.push((0, i));
                 i += 1;
             } else {
-                indices.push((1, j));
+                middle.push((1, j));
                 j += 1;
             }
         }
-        indices.extend((i..hi).map(|i| (0, i - lo)));
-        indices.extend((j..m).map(|j| (1, j)));
-        interleave_record_batch(&[&first.slice(lo, hi - lo), second], &indices)?
+        middle.extend((i..window.end).map(|i| (0, i)));
+        middle.extend((j..m).map(|j| (1, j)));
+        Ok(Self { window, middle })
+    }
+
+    /// The number of merged rows.
+    fn len(&self, first: &RecordBatch) -> usize {
+        first.num_rows() - self.window.len() + self.middle.len()
+    }
+
+    /// Column `c` of the merged rows; with `keep` (one flag per merged
+    /// row), of the kept ones only.
+    fn column(
+        &self,
+        first: &RecordBatch,
+        second: &RecordBatch,
+        c: usize,
+        keep: Option<&[bool]>,
+    ) -> Result<ArrayRef> {
+        let (a, b) = (first.column(c), second.column(c));
+        let (lo, hi, mid) = (self.window.start, self.window.end, self.middle.len());
+        let kept = |from: usize, len: usize| keep.map(|k| &k[from..from + len]);
+        let middle = match kept(lo, mid) {
+            None => interleave(&[a.as_ref(), b.as_ref()], &self.middle)?,
+            Some(k) => {
+                let rows: Vec<(usize, usize)> = (self.middle.iter().zip(k))
+                    .filter_map(|(row, keep)| keep.then_some(*row))
+                    .collect();
+                interleave(&[a.as_ref(), b.as_ref()], &rows)?
+            }
+        };
+        let after = a.len() - hi;
+        let mut pieces = kept_slices(a, 0..lo, kept(0, lo));
+        pieces.push(middle);
+        pieces.extend(kept_slices(a, hi..a.len(), kept(lo + mid, after)));
+        let pieces: Vec<&dyn Array> = pieces.iter().map(|p| p.as_ref()).collect();
+        Ok(concat(&pieces)?)
+    }
+}
+
+/// The stretches of rows `range` of `array` that `keep` (a flag per row
+/// of `range`) keeps, all of them without `keep`, as slices.
+fn kept_slices(array: &ArrayRef, range: Range<usize>, keep: Option<&[bool]>) -> Vec<ArrayRef> {
+    let from = range.start;
+    let Some(keep) = keep else {
+        return vec![array.slice(from, range.len())];
     };
-    let parts = [first.slice(0, lo), middle, first.slice(hi, n - hi)];
-    let parts = parts.iter().filter(|b| b.num_rows() > 0);
-    Ok(arrow::compute::concat_batches(&first.schema(), parts)?)
+    let mut slices = Vec::new();
+    let mut start = 0;
+    while start < keep.len() {
+        let run = keep[start..]
+            .iter()
+            .take_while(|&&k| k == keep[start])
+            .count();
+        if keep[start] {
+            slices.push(array.slice(from + start, run));
+        }
+        start += run;
+    }
+    slices
 }
 
 /// Whether `merged` (the rows of `existing` merged with `new` and
@@ -266,11 +363,48 @@ mod tests {
                 int_pairs(ts.to_vec(), (0..ts.len() as i64).map(|i| side * 1000 + i).collect())
             };
             let (first, second) = (batch(&a, 0), batch(&b, 1));
-            let merged = merge_sorted(&first, &second, 0).unwrap();
+            let merged = merge_sorted(&first, &second, 0, None).unwrap();
             proptest::prop_assert_eq!(
                 pairs(&merged),
                 model_merge(&pairs(&first), &pairs(&second))
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// Merging with a duplicate key equals merging, then keeping the
+        /// last of each group of duplicates: on the ordered column alone
+        /// and with a second column, with duplicates within either side
+        /// (inside and outside the window) and across them.
+        #[test]
+        fn merge_with_a_key_equals_merge_then_dedup(
+            mut a in proptest::collection::vec((0i64..30, 0i64..3), 0..60),
+            mut b in proptest::collection::vec((0i64..30, 0i64..3), 0..20),
+        ) {
+            a.sort_by_key(|r| r.0);
+            b.sort_by_key(|r| r.0);
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("k", DataType::Int64, false),
+                Field::new("ts", DataType::Int64, false),
+                Field::new("tag", DataType::Utf8, false),
+            ]));
+            let batch = |rows: &[(i64, i64)], side: &str| {
+                let columns: Vec<ArrayRef> = vec![
+                    Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.1))),
+                    Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+                    Arc::new(StringArray::from_iter_values(
+                        (0..rows.len()).map(|i| format!("{side}{i}")),
+                    )),
+                ];
+                RecordBatch::try_new(schema.clone(), columns).unwrap()
+            };
+            let (first, second) = (batch(&a, "a"), batch(&b, "b"));
+            let plain = merge_sorted(&first, &second, 1, None).unwrap();
+            for key in [vec![1], vec![1, 0], vec![0, 1, 2]] {
+                let merged = merge_sorted(&first, &second, 1, Some(&key)).unwrap();
+                let model = dedup::keep_last(&plain, 1, &key).unwrap();
+                proptest::prop_assert_eq!(merged, model);
+            }
         }
     }
 
@@ -314,6 +448,7 @@ mod tests {
             &batch(vec![1, 2, 2, 5], "old"),
             &batch(vec![0, 2, 6], "new"),
             0,
+            None,
         )
         .unwrap();
         let ts: Vec<i64> = m.column(0).as_primitive::<Int64Type>().values().to_vec();

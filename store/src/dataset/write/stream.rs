@@ -329,10 +329,7 @@ impl<'a> Run<'a> {
         let data = match (self.carry.take(), key) {
             (None, None) => data,
             (None, Some(key)) => dedup::keep_last(&data, idx, key)?,
-            (Some(carry), None) => merge_sorted(&carry, &data, idx)?,
-            (Some(carry), Some(key)) => {
-                dedup::keep_last(&merge_sorted(&carry, &data, idx)?, idx, key)?
-            }
+            (Some(carry), key) => merge_sorted(&carry, &data, idx, key)?,
         };
         Ok(data)
     }
